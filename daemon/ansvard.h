@@ -1,0 +1,38 @@
+/*
+ * The daemon's one context: configuration, store, clock and the control
+ * socket.  No other mutable state is global.
+ */
+#ifndef ANSVARD_H
+#define ANSVARD_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <sqlite3.h>
+#include <sysexits.h>
+
+#include "clock.h"
+#include "config.h"
+
+struct ctl;
+struct mailtext;
+
+struct ansvar {
+	struct config	*cfg;
+	char		*config_path;
+	sqlite3		*db;
+	struct clock	 clock;
+	struct ctl	*ctl;
+	struct mailtext	*texts;
+	int		 lock_fd;
+	bool		 foreground;
+	time_t		 next_work;	/* when the loop must run work_run() */
+	volatile sig_atomic_t quit;
+	volatile sig_atomic_t reload;
+};
+
+/* Everything due at the clock's now: scheduler pass, then the outbox. */
+void	work_run(struct ansvar *);
+/* Re-read ansvar.ini; on error the running configuration is kept. */
+void	ansvar_reload(struct ansvar *);
+
+#endif

@@ -1,0 +1,98 @@
+/*
+ * Mail composition with GMime 3.  GMime would pick the "smallest" charset
+ * for text (Latin-1 for æøå); we always send UTF-8, so the body part is
+ * built from raw bytes and labelled by hand (LIBRARIES.md §4).
+ */
+#include <string.h>
+
+#include <gmime/gmime.h>
+
+#include "compose.h"
+#include "log.h"
+#include "util.h"
+
+void
+compose_init(void)
+{
+	g_mime_init();
+}
+
+static void
+add_mailbox(InternetAddressList *list, const char *name, const char *addr)
+{
+	InternetAddress	*ia = internet_address_mailbox_new(name, addr);
+
+	internet_address_set_charset(ia, "utf-8");
+	internet_address_list_add(list, ia);
+	g_object_unref(ia);
+}
+
+static GMimePart *
+text_part(const char *body)
+{
+	GMimePart		*part;
+	GMimeStream		*mem;
+	GMimeDataWrapper	*dw;
+
+	part = g_mime_part_new_with_type("text", "plain");
+	g_mime_object_set_content_type_parameter(GMIME_OBJECT(part),
+	    "charset", "utf-8");
+	mem = g_mime_stream_mem_new_with_buffer(body, strlen(body));
+	dw = g_mime_data_wrapper_new_with_stream(mem,
+	    GMIME_CONTENT_ENCODING_DEFAULT);
+	g_mime_part_set_content(part, dw);
+	g_mime_part_set_content_encoding(part,
+	    GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
+	g_object_unref(dw);
+	g_object_unref(mem);
+	return part;
+}
+
+char *
+compose_message(const struct config *cfg, const struct mail *m, size_t *len)
+{
+	GMimeMessage		*msg = g_mime_message_new(TRUE);
+	GMimeObject		*obj = GMIME_OBJECT(msg);
+	GMimeFormatOptions	*fo;
+	GMimeStream		*out;
+	GByteArray		*bytes;
+	GDateTime		*dt;
+	GMimePart		*part;
+	char			*result;
+
+	add_mailbox(g_mime_message_get_from(msg), cfg->from_name, cfg->from);
+	add_mailbox(g_mime_message_get_reply_to(msg), cfg->from_name,
+	    *cfg->reply_to ? cfg->reply_to : cfg->from);
+	add_mailbox(g_mime_message_get_addresses(msg, GMIME_ADDRESS_TYPE_TO),
+	    m->to_name ? m->to_name : "", m->to);
+	g_mime_message_set_subject(msg, m->subject, "utf-8");
+	dt = g_date_time_new_from_unix_local(m->date);
+	g_mime_message_set_date(msg, dt);
+	g_date_time_unref(dt);
+	g_mime_message_set_message_id(msg, m->message_id);
+	g_mime_object_set_header(obj, "Auto-Submitted", "auto-generated", NULL);
+	g_mime_object_set_header(obj, "X-Auto-Response-Suppress", "All", NULL);
+	g_mime_object_set_header(obj, "X-Ansvar-Kind", m->kind, NULL);
+	if (m->ref)
+		g_mime_object_set_header(obj, "X-Ansvar-Ref", m->ref, NULL);
+	part = text_part(m->body);
+	g_mime_message_set_mime_part(msg, GMIME_OBJECT(part));
+	g_object_unref(part);
+
+	fo = g_mime_format_options_new();
+	g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_DOS);
+	bytes = g_byte_array_new();
+	out = g_mime_stream_mem_new_with_byte_array(bytes);
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(out), FALSE);
+	if (g_mime_object_write_to_stream(obj, fo, out) == -1)
+		fatalx("compose: cannot write message");
+	g_object_unref(out);
+	g_mime_format_options_free(fo);
+	g_object_unref(msg);
+	*len = bytes->len;
+	result = xmalloc(bytes->len + 1);
+	memcpy(result, bytes->data, bytes->len);
+	result[bytes->len] = '\0';
+	g_byte_array_free(bytes, TRUE);
+	return result;
+}

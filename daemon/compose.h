@@ -1,0 +1,28 @@
+/*
+ * Composing mail with GMime: UTF-8 bodies, RFC 2047 headers, the headers
+ * every ansvar mail carries (Message-ID, Reply-To, Auto-Submitted).
+ */
+#ifndef ANSVAR_COMPOSE_H
+#define ANSVAR_COMPOSE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "config.h"
+
+struct mail {
+	const char	*to;		/* checked address */
+	const char	*to_name;	/* display name, may be NULL */
+	const char	*subject;	/* one line, already sanitized */
+	const char	*body;		/* UTF-8 text */
+	const char	*message_id;	/* without <> */
+	const char	*kind;		/* X-Ansvar-Kind */
+	const char	*ref;		/* X-Ansvar-Ref, may be NULL */
+	time_t		 date;
+};
+
+void	 compose_init(void);
+/* The whole message with CRLF line ends; malloc'd, length in *len. */
+char	*compose_message(const struct config *, const struct mail *, size_t *len);
+
+#endif
