@@ -42,7 +42,8 @@ CHECKB	 = build/check
 
 $(BUILD)/%.o: %.c daemon/*.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(WFLAGS) $(DEFS) $$(pkg-config --cflags $(PKGS)) -Idaemon -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) $(WFLAGS) $(DEFS) $$(pkg-config --cflags $(PKGS)) -Idaemon -c $< -o $@
 
 daemon/ansvard: $(DAEMON_SRC:%.c=$(BUILD)/%.o)
 	$(CC) $(CFLAGS) -o $@ $^ $$(pkg-config --libs $(PKGS)) $(LDFLAGS)
@@ -54,7 +55,8 @@ cli/ansvarctl: $(BUILD)/cli/ansvarctl.o
 
 $(CHECKB)/%.o: %.c daemon/*.h
 	@mkdir -p $(dir $@)
-	$(CC) $(SANFLAGS) $(WFLAGS) $(DEFS) $$(pkg-config --cflags $(PKGS) check) -Idaemon -c $< -o $@
+	@echo "  CC      $< (sanitizers)"
+	@$(CC) $(SANFLAGS) $(WFLAGS) $(DEFS) $$(pkg-config --cflags $(PKGS) check) -Idaemon -c $< -o $@
 
 $(CHECKB)/ansvard: $(DAEMON_SRC:%.c=$(CHECKB)/%.o)
 	$(CC) $(SANFLAGS) -o $@ $^ $$(pkg-config --libs $(PKGS))

@@ -30,9 +30,9 @@ struct ansvar {
 	volatile sig_atomic_t reload;
 };
 
+#define WORK_INTERVAL	60	/* seconds between scheduler passes */
+
 /* Everything due at the clock's now: scheduler pass, then the outbox. */
 void	work_run(struct ansvar *);
-/* Re-read ansvar.ini; on error the running configuration is kept. */
-void	ansvar_reload(struct ansvar *);
 
 #endif

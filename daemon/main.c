@@ -31,7 +31,6 @@
 #define ANSVAR_SYSCONFDIR "/etc"
 #endif
 
-#define WORK_INTERVAL	60	/* seconds between scheduler passes */
 
 static struct ansvar *sig_av;
 
@@ -55,18 +54,6 @@ on_signal(int sig)
 		sig_av->quit = 1;
 }
 
-void
-work_run(struct ansvar *av)
-{
-	time_t	now = clock_now(&av->clock), next;
-
-	schedule_run(av, now);
-	outbox_deliver(av);
-	av->next_work = now + WORK_INTERVAL;
-	if ((next = outbox_next(av)) != 0 && next > now && next < av->next_work)
-		av->next_work = next;
-}
-
 static struct config *
 config_or_errors(const char *path)
 {
@@ -86,7 +73,7 @@ config_or_errors(const char *path)
 	return cfg;
 }
 
-void
+static void
 ansvar_reload(struct ansvar *av)
 {
 	struct config	*cfg;
