@@ -194,21 +194,18 @@ args_parse(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc,
 	return 0;
 }
 
+/* The caller's groups as the kernel reports them for the socket peer. */
 static bool
-in_admin_group(const char *user, gid_t gid, const char *group)
+in_admin_group(const struct request *req, const char *group)
 {
 	struct group	*gr = getgrnam(group);
-	gid_t		 groups[256];
-	int		 n = 256;
 
 	if (gr == NULL)
 		return false;
-	if (gid == gr->gr_gid)
+	if (req->gid == gr->gr_gid)
 		return true;
-	if (getgrouplist(user, gid, groups, &n) == -1)
-		return false;
-	for (int i = 0; i < n; i++)
-		if (groups[i] == gr->gr_gid)
+	for (int i = 0; i < req->ngroups; i++)
+		if (req->groups[i] == gr->gr_gid)
 			return true;
 	return false;
 }
@@ -228,8 +225,7 @@ ctx_init(struct cmd_ctx *ctx, struct ansvar *av, const struct request *req)
 		ctx->user = xstrdup(pw->pw_name);
 	else
 		ctx->user = xasprintf("uid%u", (unsigned)req->uid);
-	ctx->admin = req->uid == 0 ||
-	    in_admin_group(ctx->user, req->gid, av->cfg->admin_group);
+	ctx->admin = req->uid == 0 || in_admin_group(req, av->cfg->admin_group);
 }
 
 static void
@@ -240,6 +236,8 @@ ctx_free(struct cmd_ctx *ctx)
 	buf_free(&ctx->err);
 	buf_free(&ctx->audit);
 	free(ctx->audit_ref);
+	free(ctx->denied);
+	free(ctx->denied_ref);
 	free(ctx->user);
 }
 
@@ -251,26 +249,28 @@ run_entry(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
 
 	if ((status = args_parse(ctx, e, argc, argv, &a)) != 0)
 		return status;
-	if ((e->flags & CMD_ADMIN) && !ctx->admin) {
-		status = refuse(ctx, EX_NOPERM, "%s: permission denied: only "
-		    "root and members of %s may do this", e->name,
+	if ((e->flags & CMD_ADMIN) && !ctx->admin)
+		status = deny(ctx, NULL, "only root and members of %s may do this",
 		    ctx->av->cfg->admin_group);
-		audit_refusal(ctx->av, ctx->req, ctx->user, e->name, NULL,
-		    "not an admin");
-		return status;
+	else if (!(e->flags & CMD_WRITE))
+		status = e->exec(ctx, &a);
+	else {
+		store_begin(ctx->av->db);
+		status = e->exec(ctx, &a);
+		if (status == 0) {
+			audit_write(ctx->av, ctx->req, ctx->user, e->name,
+			    ctx->audit_ref, ctx->audit.len ?
+			    buf_str(&ctx->audit) : NULL);
+			if (store_commit(ctx->av->db) == -1)
+				return refuse(ctx, EX_TEMPFAIL, "%s: could not be "
+				    "saved, nothing changed; try again", e->name);
+		} else
+			store_rollback(ctx->av->db);
 	}
-	if (!(e->flags & CMD_WRITE))
-		return e->exec(ctx, &a);
-	store_begin(ctx->av->db);
-	status = e->exec(ctx, &a);
-	if (status == 0) {
-		audit_write(ctx->av, ctx->req, ctx->user, e->name,
-		    ctx->audit_ref, ctx->audit.len ? buf_str(&ctx->audit) : NULL);
-		if (store_commit(ctx->av->db) == -1)
-			return refuse(ctx, EX_TEMPFAIL, "%s: could not be saved, "
-			    "nothing changed; try again", e->name);
-	} else
-		store_rollback(ctx->av->db);
+	/* A refused access is audited after the change was rolled back. */
+	if (ctx->denied)
+		audit_refusal(ctx->av, ctx->req, ctx->user, e->name,
+		    ctx->denied_ref, ctx->denied);
 	return status;
 }
 
@@ -324,9 +324,11 @@ cmd_execute(struct ansvar *av, const struct request *req, struct buf *reply)
 		if (o != ctx.result)
 			v_free(o);
 	} else {
-		if (ctx.result)
+		/* A sentence said to the user stands for the record. */
+		if (ctx.out.len)
+			buf_add(&text, ctx.out.data, ctx.out.len);
+		else if (ctx.result)
 			v_text(&text, ctx.result);
-		buf_add(&text, ctx.out.data ? ctx.out.data : "", ctx.out.len);
 	}
 	if (text.len)
 		reply_frame(reply, FRAME_OUT, text.data, text.len);
@@ -335,6 +337,58 @@ cmd_execute(struct ansvar *av, const struct request *req, struct buf *reply)
 	reply_frame(reply, FRAME_EXIT, &status, sizeof(status));
 	buf_free(&text);
 	ctx_free(&ctx);
+}
+
+int
+deny(struct cmd_ctx *ctx, const char *ref, const char *fmt, ...)
+{
+	struct buf	why;
+	va_list		ap;
+
+	buf_init(&why);
+	va_start(ap, fmt);
+	buf_vprintf(&why, fmt, ap);
+	va_end(ap);
+	refuse(ctx, EX_NOPERM, "%s: permission denied for %s: %s",
+	    ctx->entry->name, ctx->user, buf_str(&why));
+	free(ctx->denied);
+	free(ctx->denied_ref);
+	ctx->denied = buf_steal(&why);
+	ctx->denied_ref = ref ? xstrdup(ref) : NULL;
+	return EX_NOPERM;
+}
+
+/*
+ * Who may touch a group: admins everything; a member whose --login is the
+ * caller reads it, and changes it when that member coordinates; whoever
+ * created a draft may set it up until consent makes it active.
+ */
+int
+group_access(struct cmd_ctx *ctx, const struct agroup *g, bool write)
+{
+	sqlite3_stmt	*st;
+	int		 coordinator = -1;
+
+	if (ctx->admin)
+		return 0;
+	if (!strcmp(g->state, "draft") && db_int(ctx->av->db, 0, "SELECT 1 "
+	    "FROM groups WHERE id = ? AND created_by = ?", "ls", g->id,
+	    ctx->user))
+		return 0;
+	st = db_stmt(ctx->av->db, "SELECT max(coordinator) FROM members WHERE "
+	    "group_id = ? AND login = ? AND removed_at IS NULL", "ls", g->id,
+	    ctx->user);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL)
+		coordinator = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (coordinator == -1)
+		return deny(ctx, g->ref, "not a member of %s (ask an admin to "
+		    "add you with --login %s)", g->ref, ctx->user);
+	if (write && coordinator == 0)
+		return deny(ctx, g->ref, "only the coordinator of %s may change "
+		    "it", g->ref);
+	return 0;
 }
 
 int
@@ -384,7 +438,10 @@ find_group(struct cmd_ctx *ctx, const char *ref, struct agroup *g)
 	if (!ref_valid(ref))
 		return refuse(ctx, EX_DATAERR, "\"%s\" is not a group reference "
 		    "(1-32 letters, digits or '-')", ref);
-	if (group_find(ctx->av->db, ref, g) == -1)
+	if (group_find(ctx->av->db, ref, g) == -1) {
+		if (!ctx->admin)	/* don't tell outsiders what exists */
+			return deny(ctx, ref, "no group %s that you may see", ref);
 		return refuse(ctx, EX_DATAERR, "%s: no such group", ref);
-	return 0;
+	}
+	return group_access(ctx, g, ctx->entry && (ctx->entry->flags & CMD_WRITE));
 }

@@ -18,6 +18,8 @@ struct request {
 	uid_t		 uid;
 	gid_t		 gid;
 	pid_t		 pid;
+	int		 ngroups;	/* SO_PEERGROUPS */
+	const gid_t	*groups;
 	bool		 json;
 	int		 argc;
 	char		**argv;
@@ -46,6 +48,8 @@ struct cmd_ctx {
 	struct buf		 out;		/* extra text for stdout */
 	struct buf		 err;		/* refusals and warnings */
 	/* for the audit row */
+	char			*denied;	/* access refused: why */
+	char			*denied_ref;
 	char			*audit_ref;
 	struct buf		 audit;
 };
@@ -90,9 +94,14 @@ int	check_email(struct cmd_ctx *, const char *what, const char *);
 int	check_choice(struct cmd_ctx *, const char *what, const char *,
 	    const char *choices);
 int	check_date(struct cmd_ctx *, const char *what, const char *, int *day);
-/* Finds REF, or refuses: bad reference (65) or no such group (65). */
+/* Finds REF and checks the caller may read it (or change it, for a
+ * CMD_WRITE command); else refuses: 65 bad/unknown, 77 not allowed. */
 struct agroup;
 int	find_group(struct cmd_ctx *, const char *ref, struct agroup *);
+int	group_access(struct cmd_ctx *, const struct agroup *, bool write);
+/* Refuse with 77 and have the refusal audited. */
+int	deny(struct cmd_ctx *, const char *ref, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
 
 struct newmember {
 	const char	*name, *role, *service, *email, *phone, *channel;
@@ -103,5 +112,6 @@ struct newmember {
 int	member_insert(struct cmd_ctx *, const struct agroup *,
 	    const struct newmember *, int64_t *id);
 void	member_row(struct val *, sqlite3_stmt *);	/* for lists */
+void	group_flags(struct cmd_ctx *, const struct agroup *, struct val *);
 #define MEMBER_COLUMNS "num, name, role, service, email, phone, channel, " \
 	"guest, coordinator, login"

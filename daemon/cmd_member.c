@@ -106,7 +106,7 @@ member_insert(struct cmd_ctx *ctx, const struct agroup *g,
 	audit_note(ctx, g->ref, "member #%d added as %s%s%s", num, nm->role,
 	    nm->guest ? " (guest)" : "", nm->coordinator ? ", coordinator" : "");
 	if (nm->coordinator)
-		notice_coordinator_assigned(ctx->av, g, *id);
+		notice_coordinator_assigned(ctx->av, g, *id, 0);
 	return 0;
 }
 
@@ -163,6 +163,10 @@ cmd_member_add(struct cmd_ctx *ctx, struct args *a)
 	o_str(ctx->result, "role", nm.role);
 	o_bool(ctx->result, "guest", nm.guest);
 	o_bool(ctx->result, "coordinator", nm.coordinator);
+	say(ctx, "%s: %s added as member #%lld (%s%s%s).", g.ref, nm.name,
+	    (long long)db_int(ctx->av->db, 0, "SELECT num FROM members WHERE "
+	    "id = ?", "l", id), nm.service ? nm.service : nm.role,
+	    nm.guest ? ", guest" : "", nm.coordinator ? ", coordinator" : "");
 	return 0;
 }
 
@@ -184,6 +188,141 @@ cmd_member_list(struct cmd_ctx *ctx, struct args *a)
 	return 0;
 }
 
+/* MEMBER of a group, or a refusal naming what was not found. */
+static int
+find_member(struct cmd_ctx *ctx, const struct agroup *g, const char *spec,
+    struct member *m)
+{
+	int64_t	id = member_find(ctx->av->db, g->id, spec);
+
+	if (id == -1 || member_load(ctx->av->db, id, m) == -1)
+		return refuse(ctx, EX_DATAERR, "%s: no member \"%s\" (give "
+		    "#N from 'ansvarctl member list %s', or an e-mail "
+		    "address)", g->ref, spec, g->ref);
+	return 0;
+}
+
+/* G2: hand the group over from its coordinator to `to`. */
+static int
+handover(struct cmd_ctx *ctx, const struct agroup *g, const struct member *to,
+    const char *wish)
+{
+	sqlite3		*db = ctx->av->db;
+	int64_t		 from = group_coordinator(db, g->id);
+
+	if (strcmp(to->role, "service") || to->guest)
+		return refuse(ctx, EX_DATAERR, "%s: member #%d is not a fixed "
+		    "service member; the coordinator must be one (G2)", g->ref,
+		    to->num);
+	if (from == to->id)
+		return refuse(ctx, EX_DATAERR, "%s: member #%d already "
+		    "coordinates", g->ref, to->num);
+	if (wish && check_text(ctx, "--client-wish", wish))
+		return EX_DATAERR;
+	db_run(db, "UPDATE members SET coordinator = 0 WHERE group_id = ?",
+	    "l", g->id);
+	db_run(db, "UPDATE members SET coordinator = 1 WHERE id = ?", "l", to->id);
+	db_run(db, "INSERT INTO handovers (group_id, from_member, to_member, at, "
+	    "client_wish, by_user) VALUES (?, NULLIF(?, 0), ?, ?, ?, ?)",
+	    "lllls", g->id, from, to->id, (int64_t)clock_now(&ctx->av->clock),
+	    wish, ctx->user);
+	audit_note(ctx, g->ref, "coordinator handed over from #%lld to #%d%s%s",
+	    (long long)db_int(db, 0, "SELECT num FROM members WHERE id = ?",
+	    "l", from), to->num, wish ? "; client's wish: " : "",
+	    wish ? wish : "");
+	notice_coordinator_assigned(ctx->av, g, to->id, from);
+	return 0;
+}
+
+static int
+cmd_coordinator_set(struct cmd_ctx *ctx, struct args *a)
+{
+	struct agroup	g;
+	struct member	m;
+	int		rc;
+
+	if ((rc = find_group(ctx, a->pos[0], &g)) != 0)
+		return rc;
+	if ((rc = find_member(ctx, &g, a->pos[1], &m)) != 0)
+		return rc;
+	if ((rc = handover(ctx, &g, &m, arg_opt(a, "client-wish"))) == 0)
+		say(ctx, "%s: %s (#%d) is now the coordinator; the old and the "
+		    "new coordinator are told by mail.", g.ref, m.name, m.num);
+	member_clear(&m);
+	return rc;
+}
+
+static int
+cmd_member_remove(struct cmd_ctx *ctx, struct args *a)
+{
+	const char	*succ = arg_opt(a, "successor");
+	struct agroup	 g;
+	struct member	 m, s;
+	int		 rc;
+
+	if ((rc = find_group(ctx, a->pos[0], &g)) != 0)
+		return rc;
+	if ((rc = find_member(ctx, &g, a->pos[1], &m)) != 0)
+		return rc;
+	rc = 0;
+	if (!strcmp(m.role, "client"))
+		rc = refuse(ctx, EX_DATAERR, "%s: the client cannot be removed; "
+		    "close the group instead (ansvarctl group close %s --reason "
+		    "TEXT --summary TEXT)", g.ref, g.ref);
+	else if (m.coordinator && succ == NULL && strcmp(g.state, "closed"))
+		rc = refuse(ctx, EX_DATAERR, "%s: member #%d is the coordinator, "
+		    "and a group always has one (G2); hand over in the same "
+		    "command: ansvarctl member remove %s %s --successor MEMBER",
+		    g.ref, m.num, g.ref, a->pos[1]);
+	else if (succ && !m.coordinator)
+		rc = refuse(ctx, EX_DATAERR, "%s: --successor is only for "
+		    "removing the coordinator", g.ref);
+	else if (succ && (rc = find_member(ctx, &g, succ, &s)) == 0) {
+		if (s.id == m.id)
+			rc = refuse(ctx, EX_DATAERR, "%s: the successor must be "
+			    "another member", g.ref);
+		else
+			rc = handover(ctx, &g, &s, NULL);
+		member_clear(&s);
+	}
+	if (rc == 0) {
+		db_run(ctx->av->db, "UPDATE members SET removed_at = ?, "
+		    "coordinator = 0 WHERE id = ?", "ll",
+		    (int64_t)clock_now(&ctx->av->clock), m.id);
+		db_run(ctx->av->db, "UPDATE groups SET contact_member = NULL "
+		    "WHERE contact_member = ?", "l", m.id);
+		audit_note(ctx, g.ref, "member #%d removed", m.num);
+		say(ctx, "%s: member #%d removed.", g.ref, m.num);
+	}
+	member_clear(&m);
+	return rc;
+}
+
+static int
+cmd_contact_set(struct cmd_ctx *ctx, struct args *a)
+{
+	struct agroup	g;
+	struct member	m;
+	int		rc;
+
+	if ((rc = find_group(ctx, a->pos[0], &g)) != 0)
+		return rc;
+	if ((rc = find_member(ctx, &g, a->pos[1], &m)) != 0)
+		return rc;
+	if (!strcmp(m.role, "client"))
+		rc = refuse(ctx, EX_DATAERR, "%s: the contact person is another "
+		    "member than the client (G3)", g.ref);
+	else {
+		db_run(ctx->av->db, "UPDATE groups SET contact_member = ? WHERE "
+		    "id = ?", "ll", m.id, g.id);
+		audit_note(ctx, g.ref, "contact person set to #%d", m.num);
+		say(ctx, "%s: %s (#%d) is the client's contact person.", g.ref,
+		    m.name, m.num);
+	}
+	member_clear(&m);
+	return rc;
+}
+
 const struct cmd_entry cmd_member_entries[] = {
 	{ .name = "member add",
 	  .usage = "REF NAME --role ROLE [--service NAME] [--email ADDR] "
@@ -195,5 +334,13 @@ const struct cmd_entry cmd_member_entries[] = {
 	  .exec = cmd_member_add },
 	{ .name = "member list", .usage = "REF", .minpos = 1, .maxpos = 1,
 	  .exec = cmd_member_list },
+	{ .name = "member remove", .usage = "REF MEMBER [--successor MEMBER]",
+	  .opts = "successor=", .minpos = 2, .maxpos = 2, .flags = CMD_WRITE,
+	  .exec = cmd_member_remove },
+	{ .name = "coordinator set", .usage = "REF MEMBER [--client-wish TEXT]",
+	  .opts = "client-wish=", .minpos = 2, .maxpos = 2, .flags = CMD_WRITE,
+	  .exec = cmd_coordinator_set },
+	{ .name = "contact set", .usage = "REF MEMBER", .minpos = 2,
+	  .maxpos = 2, .flags = CMD_WRITE, .exec = cmd_contact_set },
 	{ .name = NULL }
 };

@@ -26,6 +26,43 @@ fmt_time(struct val *o, const char *key, sqlite3_stmt *st, int col)
 	o_str(o, key, buf);
 }
 
+/* Each group the caller may see that has something flagged. */
+static void
+status_groups(struct cmd_ctx *ctx, struct val *arr)
+{
+	sqlite3_stmt	*st;
+	char		**refs = NULL;
+	size_t		 n = 0;
+
+	st = db_stmt(ctx->av->db, "SELECT ref FROM groups WHERE state != "
+	    "'closed' AND (?1 OR id IN (SELECT group_id FROM members WHERE "
+	    "login = ?2 AND removed_at IS NULL)) ORDER BY ref", "is",
+	    (int)ctx->admin, ctx->user);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		refs = xrealloc(refs, sizeof(*refs) * (n + 1));
+		refs[n++] = xstrdup(col_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < n; i++) {
+		struct agroup	 g;
+		struct val	*flags = v_arr();
+
+		if (group_find(ctx->av->db, refs[i], &g) == 0)
+			group_flags(ctx, &g, flags);
+		if (v_len(flags)) {
+			for (size_t j = 0; j < v_len(flags); j++) {
+				struct val *r = a_obj(arr);
+
+				o_str(r, "group", g.ref);
+				o_str(r, "flag", v_str_at(flags, j));
+			}
+		}
+		v_free(flags);
+		free(refs[i]);
+	}
+	free(refs);
+}
+
 static int
 cmd_status(struct cmd_ctx *ctx, struct args *a)
 {
@@ -47,6 +84,7 @@ cmd_status(struct cmd_ctx *ctx, struct args *a)
 	if (a->npos) {
 		o_str(o, "group", g.ref);
 		o_str(o, "state", g.state);
+		group_flags(ctx, &g, o_arr(o, "flags"));
 	} else {
 		o_int(o, "groups_draft", db_int(av->db, 0, "SELECT count(*) FROM "
 		    "groups WHERE state = 'draft'", ""));
@@ -55,6 +93,8 @@ cmd_status(struct cmd_ctx *ctx, struct args *a)
 		o_int(o, "groups_closed", db_int(av->db, 0, "SELECT count(*) FROM "
 		    "groups WHERE state = 'closed'", ""));
 	}
+	if (a->npos == 0)
+		status_groups(ctx, o_arr(o, "groups"));
 	outbox = o_obj(o, "outbox");
 	for (const char *const *s = (const char *const[]){ "pending", "sent",
 	    "failed", "dropped", NULL }; *s; s++)
@@ -75,6 +115,9 @@ cmd_audit(struct cmd_ctx *ctx, struct args *a)
 
 	if (a->npos && (rc = find_group(ctx, a->pos[0], &g)) != 0)
 		return rc;
+	if (a->npos == 0 && !ctx->admin)
+		return deny(ctx, NULL, "the whole audit log is for admins; "
+		    "give a group: ansvarctl audit REF");
 	if (since) {
 		if ((rc = check_date(ctx, "--since", since, &day)) != 0)
 			return rc;
@@ -120,6 +163,9 @@ cmd_outbox_list(struct cmd_ctx *ctx, struct args *a)
 		    "--failed, --sent");
 	if (a->npos && (rc = find_group(ctx, a->pos[0], &g)) != 0)
 		return rc;
+	if (a->npos == 0 && !ctx->admin)
+		return deny(ctx, NULL, "the whole outbox is for admins; give a "
+		    "group: ansvarctl outbox list REF");
 	ctx->result = v_arr();
 	st = db_stmt(ctx->av->db, "SELECT o.id, o.state, o.kind, g.ref, o.rcpt, "
 	    "o.due_at, o.sent_at, o.attempts, o.last_error, o.subject, o.cause, "
@@ -177,10 +223,10 @@ const struct cmd_entry cmd_ops_entries[] = {
 	{ .name = "status", .usage = "[REF]", .minpos = 0, .maxpos = 1,
 	  .exec = cmd_status },
 	{ .name = "audit", .usage = "[REF] [--since DATE]", .opts = "since=",
-	  .minpos = 0, .maxpos = 1, .flags = CMD_ADMIN, .exec = cmd_audit },
+	  .minpos = 0, .maxpos = 1, .exec = cmd_audit },
 	{ .name = "outbox list", .usage = "[--pending | --failed | --sent] [REF]",
 	  .opts = "pending,failed,sent", .minpos = 0, .maxpos = 1,
-	  .flags = CMD_ADMIN, .exec = cmd_outbox_list },
+	  .exec = cmd_outbox_list },
 	{ .name = "clock set", .usage = "TIME", .minpos = 1, .maxpos = 1,
 	  .flags = CMD_WRITE | CMD_ADMIN, .exec = cmd_clock_set },
 	{ .name = NULL }

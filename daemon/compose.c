@@ -3,6 +3,7 @@
  * for text (Latin-1 for æøå); we always send UTF-8, so the body part is
  * built from raw bytes and labelled by hand (LIBRARIES.md §4).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <gmime/gmime.h>
@@ -48,6 +49,18 @@ text_part(const char *body)
 	return part;
 }
 
+/* A display name on one line: a CR or LF can never reach a header. */
+static char *
+one_line(const char *s)
+{
+	char	*p, *r = xstrdup(s ? s : "");
+
+	for (p = r; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	return r;
+}
+
 char *
 compose_message(const struct config *cfg, const struct mail *m, size_t *len)
 {
@@ -63,8 +76,10 @@ compose_message(const struct config *cfg, const struct mail *m, size_t *len)
 	add_mailbox(g_mime_message_get_from(msg), cfg->from_name, cfg->from);
 	add_mailbox(g_mime_message_get_reply_to(msg), cfg->from_name,
 	    *cfg->reply_to ? cfg->reply_to : cfg->from);
+	char *name = one_line(m->to_name);
 	add_mailbox(g_mime_message_get_addresses(msg, GMIME_ADDRESS_TYPE_TO),
-	    m->to_name ? m->to_name : "", m->to);
+	    name, m->to);
+	free(name);
 	g_mime_message_set_subject(msg, m->subject, "utf-8");
 	dt = g_date_time_new_from_unix_local(m->date);
 	g_mime_message_set_date(msg, dt);

@@ -29,6 +29,8 @@
 struct client {
 	int		 fd;
 	struct ucred	 cred;
+	gid_t		 groups[64];
+	int		 ngroups;
 	struct buf	 in;
 	struct buf	 out;
 	size_t		 sent;
@@ -205,6 +207,10 @@ client_accept(struct ctl *ctl)
 			free(c);
 			continue;
 		}
+		/* The peer's supplementary groups, as the kernel has them. */
+		len = sizeof(c->groups);
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, c->groups, &len) == 0)
+			c->ngroups = (int)(len / sizeof(gid_t));
 		buf_init(&c->in);
 		buf_init(&c->out);
 		clock_gettime(CLOCK_MONOTONIC, &c->since);
@@ -275,6 +281,8 @@ client_request(struct ctl *ctl, struct client *c, const char *p, size_t len)
 	req.uid = c->cred.uid;
 	req.gid = c->cred.gid;
 	req.pid = c->cred.pid;
+	req.groups = c->groups;
+	req.ngroups = c->ngroups;
 	req.json = (h.flags & REQ_JSON) != 0;
 	req.argc = (int)h.argc;
 	req.argv = argv;

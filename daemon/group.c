@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "config.h"
+#include "ansvard.h"
 #include "group.h"
+#include "log.h"
 #include "store.h"
 #include "util.h"
 
@@ -121,4 +123,28 @@ group_service_count(sqlite3 *db, const struct config *cfg, int64_t group_id)
 			n++;
 	sqlite3_finalize(st);
 	return n;
+}
+
+void
+pending_item(struct ansvar *av, const struct agroup *g, const char *item,
+    const char *source)
+{
+	if (db_int(av->db, 0, "SELECT 1 FROM agenda_pending WHERE group_id = ? "
+	    "AND item = ? AND done_at IS NULL", "ls", g->id, item))
+		return;
+	db_run(av->db, "INSERT INTO agenda_pending (group_id, item, source, "
+	    "created_at) VALUES (?, ?, ?, ?)", "lssl", g->id, item, source,
+	    (int64_t)clock_now(&av->clock));
+}
+
+/*
+ * Meetings do not exist yet (they arrive with the meeting commands); when
+ * they do, closing a group cancels its future ones from here, so every
+ * path that closes a group cancels them.
+ */
+void
+group_closed_hook(struct ansvar *av, const struct agroup *g)
+{
+	log_info("group %s closed: pending mail stopped", g->ref);
+	(void)av;
 }

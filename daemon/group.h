@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <sqlite3.h>
 
+#include "config.h"
+
 struct agroup {
 	int64_t	id;
 	char	ref[40];
@@ -40,3 +42,10 @@ int	group_fixed_count(sqlite3 *, int64_t group_id);
 int	group_service_count(sqlite3 *, const struct config *, int64_t group_id);
 
 #endif
+
+struct ansvar;
+/* An item waiting for the group's next agenda (G8 membership review, …). */
+void	pending_item(struct ansvar *, const struct agroup *, const char *item,
+	    const char *source);
+/* G9: closing cancels what the group had scheduled beyond its mail. */
+void	group_closed_hook(struct ansvar *, const struct agroup *);

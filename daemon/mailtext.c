@@ -13,6 +13,10 @@
 /* Every kind of mail ansvard sends; each needs templates/{nb,en}/KIND.txt. */
 static const char *kinds[] = {
 	"coordinator-assigned",
+	"coordinator-released",
+	"group-started",
+	"group-closed",
+	"client-adult",
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 static const char *langs[] = { "nb", "en" };

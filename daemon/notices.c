@@ -2,6 +2,7 @@
  * Event mails.  Cause keys name the group and member by id and count the
  * event, so the same event can never queue a second mail.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,31 +34,176 @@ to_member(struct ansvar *av, const struct agroup *g, const struct member *m,
 	outbox_add(av, &om);
 }
 
+/* Queue one mail to an address that is not a member (youth team, …). */
+static void
+to_address(struct ansvar *av, const struct agroup *g, const char *addr,
+    const char *kind, const char *cause, struct tvars *v)
+{
+	struct outmail	om;
+
+	memset(&om, 0, sizeof(om));
+	om.cause = cause;
+	om.group_id = g->id;
+	om.ref = g->ref;
+	om.kind = kind;
+	om.to = addr;
+	om.vars = v;
+	om.due = clock_now(&av->clock);
+	outbox_add(av, &om);
+}
+
+int
+client_age(const struct agroup *g, int day)
+{
+	int	by, bm, bd, y, m, d;
+
+	sscanf(g->born, "%d-%d-%d", &by, &bm, &bd);
+	day_to_ymd(day, &y, &m, &d);
+	return y - by - (m < bm || (m == bm && d < bd));
+}
+
+/* The variables every mail about a group may use. */
+static void
+group_vars(struct ansvar *av, const struct agroup *g, struct tvars *v)
+{
+	sqlite3_stmt	*st;
+
+	st = db_stmt(av->db, "SELECT name, service, email, phone FROM members "
+	    "WHERE group_id = ? AND coordinator = 1 AND removed_at IS NULL",
+	    "l", g->id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		tvars_set(v, "coordinator", col_text(st, 0));
+		tvars_set(v, "coordinator_service", col_text(st, 1));
+		tvars_set(v, "coordinator_email", col_text(st, 2));
+		tvars_set(v, "coordinator_phone", col_text(st, 3));
+	}
+	sqlite3_finalize(st);
+}
+
+/* Mail to the group's coordinator, if it has one with an address. */
+static void
+to_coordinator(struct ansvar *av, const struct agroup *g, const char *kind,
+    const char *cause, struct tvars *v)
+{
+	struct member	m;
+	int64_t		id = group_coordinator(av->db, g->id);
+
+	if (id == 0 || member_load(av->db, id, &m) == -1)
+		return;
+	tvars_set(v, "name", m.name);
+	to_member(av, g, &m, kind, cause, v);
+	member_clear(&m);
+}
+
+/* A cause key for the n-th event of this prefix: the same event cannot
+ * queue twice, the next one gets the next number. */
+static char *
+next_cause(struct ansvar *av, const char *prefix)
+{
+	int64_t	n = db_int(av->db, 0, "SELECT count(*) FROM outbox WHERE "
+	    "substr(cause, 1, length(?1)) = ?1", "s", prefix);
+
+	return xasprintf("%sn=%lld", prefix, (long long)n + 1);
+}
+
 void
 notice_coordinator_assigned(struct ansvar *av, const struct agroup *g,
-    int64_t member_id)
+    int64_t member_id, int64_t from_id)
 {
-	struct member	 m;
+	struct member	 m, old;
 	struct tvars	*v;
 	char		*prefix, *cause;
-	int64_t		 n;
 
 	if (member_load(av->db, member_id, &m) == -1)
 		return;
-	/* The n-th time this member takes over this group. */
+	memset(&old, 0, sizeof(old));
+	if (from_id)
+		member_load(av->db, from_id, &old);
 	prefix = xasprintf("coordinator:g=%lld:m=%lld:", (long long)g->id,
 	    (long long)member_id);
-	n = db_int(av->db, 0, "SELECT count(*) FROM outbox WHERE substr(cause, "
-	    "1, length(?)) = ?", "ss", prefix, prefix);
-	cause = xasprintf("%sn=%lld", prefix, (long long)n + 1);
-	free(prefix);
+	cause = next_cause(av, prefix);
 	v = tvars_new();
 	tvars_set(v, "name", m.name);
 	tvars_setf(v, "member", "#%d", m.num);
+	tvars_set(v, "previous", old.name);
 	if (!strcmp(g->state, "draft"))
 		tvars_set(v, "draft", "yes");
 	to_member(av, g, &m, "coordinator-assigned", cause, v);
 	tvars_free(v);
 	free(cause);
+	free(prefix);
+	if (from_id) {
+		prefix = xasprintf("coordinator-released:g=%lld:m=%lld:",
+		    (long long)g->id, (long long)from_id);
+		cause = next_cause(av, prefix);
+		v = tvars_new();
+		tvars_set(v, "name", old.name);
+		tvars_set(v, "successor", m.name);
+		tvars_set(v, "successor_email", m.email);
+		to_member(av, g, &old, "coordinator-released", cause, v);
+		tvars_free(v);
+		free(cause);
+		free(prefix);
+	}
+	member_clear(&old);
 	member_clear(&m);
+}
+
+void
+notice_group_started(struct ansvar *av, const struct agroup *g)
+{
+	struct tvars	*v = tvars_new();
+	char		*cause = xasprintf("started:g=%lld:at=%lld",
+	    (long long)g->id, (long long)clock_now(&av->clock));
+
+	char		*client = db_str(av->db, "SELECT name FROM members WHERE "
+	    "group_id = ? AND role = 'client'", "l", g->id);
+
+	group_vars(av, g, v);
+	tvars_set(v, "client", client);
+	tvars_set(v, "born", g->born);
+	to_address(av, g, av->cfg->notify_children, "group-started", cause, v);
+	tvars_free(v);
+	free(client);
+	free(cause);
+}
+
+void
+notice_group_closed(struct ansvar *av, const struct agroup *g,
+    int64_t closure_id)
+{
+	struct tvars	*v = tvars_new();
+	int		 minor = client_age(g, local_day(clock_now(&av->clock))) < 18;
+	char		*cause = xasprintf("closed:g=%lld:c=%lld", (long long)g->id,
+	    (long long)closure_id);
+	sqlite3_stmt	*st;
+
+	group_vars(av, g, v);
+	st = db_stmt(av->db, "SELECT reason, summary FROM closures WHERE id = ?",
+	    "l", closure_id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		tvars_set(v, "reason", col_text(st, 0));
+		tvars_set(v, "summary", col_text(st, 1));
+	}
+	sqlite3_finalize(st);
+	if (minor)
+		tvars_set(v, "minor", "yes");
+	to_address(av, g, minor ? av->cfg->notify_children :
+	    av->cfg->notify_adults, "group-closed", cause, v);
+	tvars_free(v);
+	free(cause);
+}
+
+void
+notice_client_adult(struct ansvar *av, const struct agroup *g, int day)
+{
+	struct tvars	*v = tvars_new();
+	char		*cause = xasprintf("adult:g=%lld", (long long)g->id);
+	char		 date[16];
+
+	date_format(day, date, sizeof(date));
+	tvars_set(v, "date", date);
+	to_coordinator(av, g, "client-adult", cause, v);
+	tvars_free(v);
+	free(cause);
 }

@@ -11,8 +11,18 @@
 #include "ansvard.h"
 #include "group.h"
 
-/* The member has just become the group's coordinator. */
+/* The member has just become the group's coordinator; from_id is the
+ * coordinator before (0: none), who is told too. */
 void	notice_coordinator_assigned(struct ansvar *, const struct agroup *,
-	    int64_t member_id);
+	    int64_t member_id, int64_t from_id);
+/* G7: a group for a minor became active: the youth team is told. */
+void	notice_group_started(struct ansvar *, const struct agroup *);
+/* G9: the group closed: youth team (minor) or adult services told. */
+void	notice_group_closed(struct ansvar *, const struct agroup *,
+	    int64_t closure_id);
+/* G8: the client turned 18 on `day`: the coordinator is told. */
+void	notice_client_adult(struct ansvar *, const struct agroup *, int day);
+/* Age of the group's client on a day, in whole years. */
+int	client_age(const struct agroup *, int day);
 
 #endif

@@ -143,6 +143,18 @@ a_str(struct val *a, const char *s)
 	o_str(a, NULL, s);
 }
 
+size_t
+v_len(const struct val *v)
+{
+	return v->n;
+}
+
+const char *
+v_str_at(const struct val *v, size_t i)
+{
+	return i < v->n && v->items[i]->t == V_STR ? v->items[i]->s : "";
+}
+
 /* --- JSON --------------------------------------------------------------- */
 
 void
@@ -336,6 +348,20 @@ object(struct buf *b, const struct val *o, int indent)
 				object(b, v, indent + 2);
 			else
 				table(b, v, indent + 2);
+			continue;
+		}
+		if (v->t == V_ARR && v->n > 1) {
+			/* One item a line, under the key. */
+			pad(b, (size_t)indent);
+			buf_printf(b, "%s:", o->keys[i]);
+			for (size_t j = 0; j < v->n; j++) {
+				char *s = scalar(v->items[j]);
+
+				pad(b, j ? (size_t)indent + w + 1 :
+				    w - utf8_width(o->keys[i]) + 1);
+				buf_printf(b, "%s\n", s);
+				free(s);
+			}
 			continue;
 		}
 		char *s = scalar(v);

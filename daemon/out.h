@@ -27,6 +27,8 @@ struct val	*o_obj(struct val *, const char *key);
 struct val	*a_obj(struct val *);
 void		 a_str(struct val *, const char *);
 
+size_t		 v_len(const struct val *);
+const char	*v_str_at(const struct val *, size_t);	/* "" if not a string */
 void		 v_json(struct buf *, const struct val *);
 void		 v_text(struct buf *, const struct val *);
 void		 json_string(struct buf *, const char *);
