@@ -91,7 +91,7 @@ member_insert(struct cmd_ctx *ctx, const struct agroup *g,
 	random_hex(token, 16);
 	num = (int)db_int(ctx->av->db, 0, "SELECT max(num) FROM members WHERE "
 	    "group_id = ?", "l", g->id) + 1;
-	rc = db_run(ctx->av->db, "INSERT INTO members (group_id, num, name, role, "
+	rc = db_try(ctx->av->db, "INSERT INTO members (group_id, num, name, role, "
 	    "service, email, phone, channel, address, lang, guest, login, "
 	    "coordinator, token, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
 	    "?, ?, ?, ?, ?, ?)", "lissssssssisisl", g->id, num, nm->name,
@@ -224,7 +224,7 @@ handover(struct cmd_ctx *ctx, const struct agroup *g, const struct member *to,
 	db_run(db, "UPDATE members SET coordinator = 1 WHERE id = ?", "l", to->id);
 	db_run(db, "INSERT INTO handovers (group_id, from_member, to_member, at, "
 	    "client_wish, by_user) VALUES (?, NULLIF(?, 0), ?, ?, ?, ?)",
-	    "lllls", g->id, from, to->id, (int64_t)clock_now(&ctx->av->clock),
+	    "llllss", g->id, from, to->id, (int64_t)clock_now(&ctx->av->clock),
 	    wish, ctx->user);
 	audit_note(ctx, g->ref, "coordinator handed over from #%lld to #%d%s%s",
 	    (long long)db_int(db, 0, "SELECT num FROM members WHERE id = ?",

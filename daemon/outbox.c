@@ -68,7 +68,7 @@ outbox_add(struct ansvar *av, const struct outmail *om)
 	rc = db_run(av->db, "INSERT INTO outbox (cause, group_id, kind, rcpt, "
 	    "subject, message_id, message, created_at, due_at, deadline, "
 	    "next_attempt) VALUES (?, NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?, "
-	    "NULLIF(?, 0), ?)", "slssssblllll", om->cause, (int64_t)om->group_id,
+	    "NULLIF(?, 0), ?)", "slssssbllll", om->cause, (int64_t)om->group_id,
 	    om->kind, om->to, subject, msgid, msg, len,
 	    (int64_t)clock_now(&av->clock), (int64_t)om->due,
 	    (int64_t)om->deadline, (int64_t)om->due);

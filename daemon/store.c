@@ -129,6 +129,9 @@ vstmt(sqlite3 *db, const char *sql, const char *types, va_list ap)
 
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		fatalx("store: prepare \"%s\": %s", sql, sqlite3_errmsg(db));
+	if ((size_t)sqlite3_bind_parameter_count(st) != strlen(types))
+		fatalx("store: \"%s\" has %d parameters, bound %zu", sql,
+		    sqlite3_bind_parameter_count(st), strlen(types));
 	for (i = 1; *types; types++, i++) {
 		switch (*types) {
 		case 'i':
@@ -167,20 +170,46 @@ db_stmt(sqlite3 *db, const char *sql, const char *types, ...)
 	return st;
 }
 
-/* Returns SQLITE_DONE, SQLITE_ROW, or the error (a CONSTRAINT, say). */
+static int
+vrun(sqlite3 *db, const char *sql, const char *types, va_list ap)
+{
+	sqlite3_stmt	*st = vstmt(db, sql, types, ap);
+	int		 rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * Every statement the daemon runs is expected to succeed: the commands
+ * check their input first, so a failure here is a broken invariant.
+ */
 int
 db_run(sqlite3 *db, const char *sql, const char *types, ...)
 {
-	sqlite3_stmt	*st;
 	va_list		 ap;
 	int		 rc;
 
 	va_start(ap, types);
-	st = vstmt(db, sql, types, ap);
+	rc = vrun(db, sql, types, ap);
 	va_end(ap);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		;
-	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		fatalx("store: \"%s\": %s", sql, sqlite3_errmsg(db));
+	return rc;
+}
+
+/* For the few statements whose constraint failure is an answer. */
+int
+db_try(sqlite3 *db, const char *sql, const char *types, ...)
+{
+	va_list		 ap;
+	int		 rc;
+
+	va_start(ap, types);
+	rc = vrun(db, sql, types, ap);
+	va_end(ap);
 	if (rc != SQLITE_DONE && (rc & 0xff) != SQLITE_CONSTRAINT)
 		fatalx("store: \"%s\": %s", sql, sqlite3_errmsg(db));
 	return rc;

@@ -25,6 +25,7 @@ void		 store_rollback(sqlite3 *);
  */
 sqlite3_stmt	*db_stmt(sqlite3 *, const char *sql, const char *types, ...);
 int		 db_run(sqlite3 *, const char *sql, const char *types, ...);
+int		 db_try(sqlite3 *, const char *sql, const char *types, ...);
 int64_t		 db_int(sqlite3 *, int64_t dflt, const char *sql,
 		    const char *types, ...);
 char		*db_str(sqlite3 *, const char *sql, const char *types, ...);

@@ -256,6 +256,38 @@ START_TEST(test_failed_migration_rolls_back)
 }
 END_TEST
 
+START_TEST(test_failed_migration_late_conflict_rolls_back)
+{
+	struct buf	 err;
+	sqlite3		*db = open_raw();
+
+	/*
+	 * audit is the last table of migration 1: groups, members and
+	 * outbox are created before it fails, and must be undone.
+	 */
+	exec_raw(db, "CREATE TABLE audit (y TEXT);");
+	sqlite3_close(db);
+
+	buf_init(&err);
+	ck_assert_ptr_null(store_open(dbpath, &err));
+	ck_assert_msg(strstr(buf_str(&err), "migration 1 failed") != NULL,
+	    "err: %s", buf_str(&err));
+	ck_assert_msg(strstr(buf_str(&err), "audit") != NULL, "err: %s",
+	    buf_str(&err));
+	buf_free(&err);
+
+	db = open_raw();
+	ck_assert_int_eq(db_int(db, -1, "PRAGMA user_version", ""), 0);
+	ck_assert_int_eq(table_exists(db, "groups"), 0);
+	ck_assert_int_eq(table_exists(db, "members"), 0);
+	ck_assert_int_eq(table_exists(db, "outbox"), 0);
+	ck_assert_int_eq(table_exists(db, "audit"), 1);
+	ck_assert_int_eq(db_int(db, -1, "SELECT count(*) FROM sqlite_master "
+	    "WHERE type = 'index' AND name NOT LIKE 'sqlite_%'", ""), 0);
+	sqlite3_close(db);
+}
+END_TEST
+
 START_TEST(test_missing_directory_refused)
 {
 	struct buf	 err;
@@ -343,6 +375,7 @@ store_suite(void)
 	tcase_add_test(tc, test_reopen_is_noop_and_keeps_data);
 	tcase_add_test(tc, test_newer_schema_refused);
 	tcase_add_test(tc, test_failed_migration_rolls_back);
+	tcase_add_test(tc, test_failed_migration_late_conflict_rolls_back);
 	tcase_add_test(tc, test_missing_directory_refused);
 	tcase_add_test(tc, test_duplicate_ref_is_constraint);
 	tcase_add_test(tc, test_foreign_keys_enforced);
