@@ -69,7 +69,8 @@ cmd_group_create(struct cmd_ctx *ctx, struct args *a)
 	o_int(ctx->result, "client_member", 1);
 	say(ctx, "%s created as a draft; the client is member #1.", g.ref);
 	say(ctx, "Next: add the members (ansvarctl member add %s NAME --role "
-	    "ROLE ...), then register consent (ansvarctl group consent %s).",
+	    "ROLE ...), name the coordinator (--coordinator), then register "
+	    "consent (ansvarctl group consent %s --date DATE --by NAME).",
 	    g.ref, g.ref);
 	return 0;
 }

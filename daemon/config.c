@@ -20,7 +20,7 @@
 #define ANSVAR_DATADIR "/usr/local/share/ansvar"
 #endif
 
-enum ktype { K_STR, K_OPTSTR, K_PATH, K_INT, K_BOOL, K_EMAIL, K_OPTEMAIL,
+enum ktype { K_STR, K_OPTSTR, K_PATH, K_OPTPATH, K_INT, K_BOOL, K_EMAIL, K_OPTEMAIL,
     K_TZ, K_TIMEOFDAY, K_CHOICE, K_LIST };
 
 struct keydef {
@@ -82,15 +82,15 @@ static const struct keydef keys[] = {
 	{ "smtp", "port", K_INT, O(smtp_port), "587", 1, 65535, NULL, "a port number (1-65535)" },
 	{ "smtp", "tls", K_CHOICE, O(smtp_tls), "required", 0, 0, "required|optional|off", "required, optional or off" },
 	{ "smtp", "user", K_OPTSTR, O(smtp_user), "", 0, 0, NULL, "a user name" },
-	{ "smtp", "password_file", K_OPTSTR, O(smtp_password_file), "", 0, 0, NULL, "an absolute path" },
-	{ "smtp", "ca_file", K_OPTSTR, O(smtp_ca_file), "", 0, 0, NULL, "an absolute path" },
+	{ "smtp", "password_file", K_OPTPATH, O(smtp_password_file), "", 0, 0, NULL, "an absolute path" },
+	{ "smtp", "ca_file", K_OPTPATH, O(smtp_ca_file), "", 0, 0, NULL, "an absolute path" },
 	{ "smtp", "timeout_seconds", K_INT, O(smtp_timeout), "30", 1, 600, NULL, "a number of seconds (1-600)" },
 
 	{ "imap", "url", K_STR, O(imap_url), NULL, 0, 0, NULL, "imaps://host[:port] or imap://host[:port]" },
 	{ "imap", "tls", K_CHOICE, O(imap_tls), "required", 0, 0, "required|off", "required or off" },
 	{ "imap", "user", K_STR, O(imap_user), NULL, 0, 0, NULL, "a user name" },
-	{ "imap", "password_file", K_STR, O(imap_password_file), NULL, 0, 0, NULL, "an absolute path" },
-	{ "imap", "ca_file", K_OPTSTR, O(imap_ca_file), "", 0, 0, NULL, "an absolute path" },
+	{ "imap", "password_file", K_PATH, O(imap_password_file), NULL, 0, 0, NULL, "an absolute path" },
+	{ "imap", "ca_file", K_OPTPATH, O(imap_ca_file), "", 0, 0, NULL, "an absolute path" },
 	{ "imap", "mailbox", K_STR, O(imap_mailbox), "INBOX", 0, 0, NULL, "a mailbox name" },
 	{ "imap", "processed_mailbox", K_OPTSTR, O(imap_processed_mailbox), "", 0, 0, NULL, "a mailbox name, or empty" },
 	{ "imap", "poll_seconds", K_INT, O(imap_poll_seconds), "60", 5, 86400, NULL, "a number of seconds (5-86400)" },
@@ -224,6 +224,10 @@ key_set(struct config *cfg, const struct keydef *k, const char *v)
 		break;
 	case K_OPTSTR:
 		break;
+	case K_OPTPATH:
+		if (*v == '\0')
+			break;
+		/* FALLTHROUGH */
 	case K_PATH:
 		if (v[0] != '/')
 			return "is not an absolute path";
@@ -346,6 +350,19 @@ reader(char *str, int num, void *stream)
 		return r;
 	}
 	p->line++;
+	/* A line that is neither blank, comment, section nor key = value:
+	 * say so here, where the line is known, whatever else is wrong. */
+	{
+		const char *s = r + strspn(r, " \t\r\n");
+
+		if (*s && *s != '[' && *s != ';' && *s != '#' &&
+		    strpbrk(s, "=:") == NULL) {
+			perr(p, p->line, NULL, "syntax error (expected \"key = "
+			    "value\" or \"[section]\")");
+			r[0] = '\0';
+			return r;
+		}
+	}
 	/* Remember where sections start, for "missing key" messages. */
 	if (r[strspn(r, " \t")] == '[') {
 		char name[32] = "";

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <libgen.h>
 #include <poll.h>
 #include <signal.h>
@@ -35,14 +36,14 @@
 static struct ansvar *sig_av;
 
 static void
-usage(void)
+usage(int status)
 {
-	fprintf(stderr,
+	fprintf(status ? stderr : stdout,
 	    "usage: ansvard [-dv] [-f ansvar.ini]\n"
 	    "       ansvard -n [-f ansvar.ini]\n"
 	    "       ansvard [-f ansvar.ini] --once --at \"YYYY-MM-DD HH:MM\"\n"
 	    "       ansvard [-dv] [-f ansvar.ini] --test-clock \"YYYY-MM-DD HH:MM\"\n");
-	exit(EX_USAGE);
+	exit(status);
 }
 
 static void
@@ -120,6 +121,17 @@ ansvar_reload(struct ansvar *av)
 }
 
 static void
+write_pid(struct ansvar *av)
+{
+	char	pid[32];
+
+	snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(av->lock_fd, 0) == -1 ||
+	    pwrite(av->lock_fd, pid, strlen(pid), 0) == -1)
+		log_warn("ansvard.lock");
+}
+
+static void
 lock_state(struct ansvar *av)
 {
 	char	*path = xasprintf("%s/ansvard.lock", av->cfg->state_dir);
@@ -139,11 +151,8 @@ lock_state(struct ansvar *av)
 		    "first", *pid ? pid : "?", av->cfg->state_dir);
 		exit(EX_TEMPFAIL);
 	}
-	snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-	if (ftruncate(av->lock_fd, 0) == -1 ||
-	    pwrite(av->lock_fd, pid, strlen(pid), 0) == -1)
-		log_warn("%s", path);
 	free(path);
+	write_pid(av);
 }
 
 static void
@@ -292,12 +301,13 @@ main(int argc, char **argv)
 		case 'O': once = 1; break;
 		case 'A': at = optarg; break;
 		case 'T': test = optarg; break;
-		default: usage();
+		case 'h': usage(0); break;
+		default: usage(EX_USAGE);
 		}
 	}
 	if (optind != argc || (once && at == NULL) || (at && !once) ||
 	    (once && test) || (check && (once || test)))
-		usage();
+		usage(EX_USAGE);
 	managed = getenv("NOTIFY_SOCKET") != NULL;
 	log_init(av.foreground || check || once || !managed ? 1 : 0, verbose);
 	umask(077);
@@ -305,7 +315,28 @@ main(int argc, char **argv)
 		exit(EX_CONFIG);
 	if (timezone_set(av.cfg->timezone) == -1)
 		fatalx("timezone %s: unknown", av.cfg->timezone);
+	if (av.cfg->smtp || av.cfg->imap) {
+		log_warnx("%s: [%s] is not supported by this version of ansvard "
+		    "yet: remove the section (mail then goes to the Maildir in "
+		    "state_dir)", av.config_path, av.cfg->smtp ? "smtp" : "imap");
+		exit(EX_CONFIG);
+	}
 	if (check) {
+		struct buf	 err;
+		struct mailtext	*t;
+
+		buf_init(&err);
+		if ((t = mailtext_load(av.cfg->templates, &err)) == NULL) {
+			log_warnx("templates: %s", buf_str(&err));
+			exit(EX_CONFIG);
+		}
+		mailtext_free(t);
+		buf_free(&err);
+		if (getgrnam(av.cfg->socket_group) == NULL) {
+			log_warnx("socket_group \"%s\": no such group",
+			    av.cfg->socket_group);
+			exit(EX_CONFIG);
+		}
 		config_print(av.cfg, stdout);
 		fprintf(stderr, "%s: configuration OK\n", av.config_path);
 		exit(0);
@@ -331,7 +362,8 @@ main(int argc, char **argv)
 		if (daemon(0, 0) == -1)
 			fatal("daemon");
 		log_init(0, verbose);
-		lock_state(&av);	/* flock is kept, the pid changed */
+		/* The lock is on the inherited descriptor; only the pid changed. */
+		write_pid(&av);
 	}
 	log_info("started: state %s, socket %s, %s%s", av.cfg->state_dir,
 	    av.cfg->socket, av.cfg->smtp ? "smtp" : "maildir",
