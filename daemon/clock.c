@@ -218,8 +218,20 @@ timezone_valid(const char *name)
 	if (name[0] == '\0' || name[0] == '/' || strstr(name, "..") ||
 	    strlen(name) > 200)
 		return 0;
+	{
+	char		magic[4];
+	FILE		*fp;
+	int		 ok;
+
 	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", name);
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+	if (stat(path, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    (fp = fopen(path, "rb")) == NULL)
+		return 0;
+	/* A zone file, not zone.tab or leapseconds beside it. */
+	ok = fread(magic, 1, 4, fp) == 4 && memcmp(magic, "TZif", 4) == 0;
+	fclose(fp);
+	return ok;
+	}
 }
 
 int

@@ -416,7 +416,8 @@ check_choice(struct cmd_ctx *ctx, const char *what, const char *s,
 {
 	size_t	n = strlen(s);
 
-	for (const char *c = choices; c; c = strchr(c, '|') ? strchr(c, '|') + 1 : NULL)
+	for (const char *c = choices; c && !strchr(s, '|');
+	    c = strchr(c, '|') ? strchr(c, '|') + 1 : NULL)
 		if (n && !strncmp(c, s, n) && (c[n] == '|' || c[n] == '\0'))
 			return 0;
 	return refuse(ctx, EX_DATAERR, "%s: \"%s\" is not one of %s", what, s,

@@ -174,6 +174,8 @@ choice_ok(const char *choices, const char *v)
 {
 	size_t	n = strlen(v);
 
+	if (strchr(v, '|'))
+		return false;
 	for (const char *c = choices; c; c = strchr(c, '|')) {
 		if (*c == '|')
 			c++;
@@ -306,6 +308,11 @@ handler(void *user, const char *section, const char *name, const char *value)
 	size_t			 i;
 	int			 s;
 
+	if (*section == '\0') {
+		perr(p, p->line, name, "outside any section (expected a "
+		    "[section] line above it)");
+		return 1;
+	}
 	if ((s = section_index(section)) == -1)
 		return 1;	/* reported at its [header] by reader() */
 	if ((k = key_find(section, name, &i)) == NULL) {

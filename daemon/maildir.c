@@ -66,6 +66,20 @@ write_unix(int fd, const char *msg, size_t len)
 	return rc;
 }
 
+static int
+sync_dir(const char *dir)
+{
+	char	*p = xasprintf("%s/new", dir);
+	int	 fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = -1;
+
+	if (fd != -1) {
+		rc = fsync(fd);
+		close(fd);
+	}
+	free(p);
+	return rc;
+}
+
 int
 maildir_deliver(const char *dir, const char *name, const char *msg, size_t len)
 {
@@ -78,8 +92,12 @@ maildir_deliver(const char *dir, const char *name, const char *msg, size_t len)
 		log_warn("maildir: %s", tmp);
 	else if (write_unix(fd, msg, len) == -1 || fsync(fd) == -1)
 		log_warn("maildir: %s", tmp);
-	else if (close(fd) == -1 || (fd = -1, rename(tmp, dst) == -1))
+	else if (close(fd) == -1)
+		fd = -1, log_warn("maildir: %s", tmp);
+	else if (fd = -1, rename(tmp, dst) == -1)
 		log_warn("maildir: rename %s", dst);
+	else if (sync_dir(dir) == -1)	/* the rename itself must last */
+		log_warn("maildir: fsync %s/new", dir);
 	else
 		rc = 0;
 	if (fd != -1)

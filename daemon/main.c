@@ -357,6 +357,9 @@ main(int argc, char **argv)
 		exit(0);
 	}
 	signals(&av);
+	/* Catch up on what fell due while the daemon was down, before the
+	 * first command is taken. */
+	work_run(&av);
 	open_socket(&av);
 	if (!av.foreground && !managed) {
 		if (daemon(0, 0) == -1)
@@ -368,7 +371,6 @@ main(int argc, char **argv)
 	log_info("started: state %s, socket %s, %s%s", av.cfg->state_dir,
 	    av.cfg->socket, av.cfg->smtp ? "smtp" : "maildir",
 	    av.clock.test ? ", test clock" : "");
-	work_run(&av);
 	sd_notify(0, "READY=1");
 	status_notify(&av);
 	loop(&av);

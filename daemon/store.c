@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -63,6 +64,12 @@ store_open(const char *path, struct buf *err)
 	/* Create the file ourselves so it is 0600 from its first byte. */
 	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
 		buf_printf(err, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	/* Health and welfare data: readable by the service alone (T3). */
+	if (fchmod(fd, 0600) == -1) {
+		buf_printf(err, "%s: chmod: %s", path, strerror(errno));
+		close(fd);
 		return NULL;
 	}
 	close(fd);

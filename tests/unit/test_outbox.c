@@ -299,6 +299,32 @@ headers_of(const char *msg)
 	return strndup(msg, (size_t)(end - msg + 1));
 }
 
+/* One header's value, unfolded; malloc'd, NULL when absent. */
+static char *
+header_value(const char *hdr, const char *name)
+{
+	struct buf	 b;
+	char		*want = xasprintf("\n%s: ", name);
+	const char	*p = strcasestr(hdr, want);
+
+	if (p == NULL && strncasecmp(hdr, want + 1, strlen(want + 1)) == 0)
+		p = hdr - 1;
+	if (p == NULL) {
+		free(want);
+		return NULL;
+	}
+	p += strlen(want);
+	free(want);
+	buf_init(&b);
+	for (; *p; p++) {
+		if (*p == '\n' && p[1] != ' ' && p[1] != '\t')
+			break;
+		if (*p != '\n')
+			buf_add(&b, p, 1);
+	}
+	return buf_steal(&b);
+}
+
 START_TEST(test_same_cause_queued_once)
 {
 	ck_assert_int_eq(add_mail("coordinator:g=1:m=1:n=1", now, 0,
@@ -632,6 +658,42 @@ START_TEST(test_retry_without_file_delivers)
 }
 END_TEST
 
+START_TEST(test_failed_write_retried_later)
+{
+	const char	*cause = "retry:1";
+	char		*newdir = xasprintf("%s/new", mdir);
+
+	/* new/ is a file: the rename into it fails. */
+	ck_assert_int_eq(rmdir(newdir), 0);
+	write_file(newdir, "in the way\n");
+	ck_assert_int_eq(add_mail(cause, now, 0, "Kari Nordmann", TOKEN), 1);
+	outbox_deliver(&av);
+	ck_assert_state(cause, "pending");
+	ck_assert_int_eq(db_int(av.db, -1, "SELECT attempts FROM outbox", ""),
+	    1);
+	ck_assert_int_eq(db_int(av.db, -1, "SELECT next_attempt FROM outbox",
+	    ""), now + 60);
+	ck_assert_int_eq(db_int(av.db, -1, "SELECT last_error IS NOT NULL "
+	    "FROM outbox", ""), 1);
+	ck_assert_int_eq(count_files("tmp"), 0);
+	ck_assert_int_eq(outbox_next(&av), now + 60);
+
+	/* Not before its next attempt, even once the Maildir is back. */
+	ck_assert_int_eq(unlink(newdir), 0);
+	ck_assert_int_eq(mkdir(newdir, 0700), 0);
+	av.clock.fixed = now + 59;
+	ck_assert_int_eq(outbox_deliver(&av), 0);
+	ck_assert_int_eq(count_files("new"), 0);
+	av.clock.fixed = now + 60;
+	ck_assert_int_eq(outbox_deliver(&av), 1);
+	ck_assert_int_eq(count_files("new"), 1);
+	ck_assert_state(cause, "sent");
+	ck_assert_int_eq(db_int(av.db, -1, "SELECT attempts FROM outbox", ""),
+	    2);
+	free(newdir);
+}
+END_TEST
+
 START_TEST(test_message_id_stable_per_cause_and_token)
 {
 	char	a[256], b[256], c[256], d[256];
@@ -722,7 +784,7 @@ templates_with_name_in_subject(void)
 START_TEST(test_subject_never_has_crlf)
 {
 	const char	*cause = "inject:1";
-	char		*tdir, *s, *msg, *hdr, *path;
+	char		*tdir, *s, *msg, *hdr, *path, *to;
 
 	tdir = templates_with_name_in_subject();
 	load_texts(tdir);
@@ -755,6 +817,14 @@ START_TEST(test_subject_never_has_crlf)
 	hdr = headers_of(msg);
 	ck_assert_msg(strncasecmp(hdr, "Bcc:", 4) != 0 &&
 	    strcasestr(hdr, "\nBcc:") == NULL, "headers:\n%s", hdr);
+	/* The name in To: is one line too, not even an encoded CR LF. */
+	to = header_value(hdr, "To");
+	ck_assert_msg(to != NULL, "no To: in\n%s", hdr);
+	ck_assert_msg(strstr(to, "<" TO ">") != NULL, "To: %s", to);
+	ck_assert_msg(strcasestr(to, "=0D") == NULL &&
+	    strcasestr(to, "=0A") == NULL && strpbrk(to, "\r\n") == NULL,
+	    "To: %s", to);
+	free(to);
 	free(hdr);
 	free(msg);
 	free(path);
@@ -795,6 +865,7 @@ outbox_suite(void)
 	tcase_add_test(tc, test_crash_recovery_file_in_new);
 	tcase_add_test(tc, test_crash_recovery_file_in_cur);
 	tcase_add_test(tc, test_retry_without_file_delivers);
+	tcase_add_test(tc, test_failed_write_retried_later);
 	tcase_add_test(tc, test_message_id_stable_per_cause_and_token);
 	tcase_add_test(tc, test_message_id_same_for_requeued_cause);
 	tcase_add_test(tc, test_subject_never_has_crlf);

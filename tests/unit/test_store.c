@@ -6,6 +6,7 @@
 
 #include <check.h>
 #include <ftw.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -307,16 +308,18 @@ START_TEST(test_duplicate_ref_is_constraint)
 	int	 rc;
 
 	add_group(db, "BUF-1");
-	rc = db_run(db, "INSERT INTO groups (ref, client_born, created_at) "
+	rc = db_try(db, "INSERT INTO groups (ref, client_born, created_at) "
 	    "VALUES (?, '2011-01-01', 1800000001)", "s", "BUF-1");
 	ck_assert_int_eq(rc & 0xff, SQLITE_CONSTRAINT);
 	/* The reference is unique case-insensitively. */
-	rc = db_run(db, "INSERT INTO groups (ref, client_born, created_at) "
+	rc = db_try(db, "INSERT INTO groups (ref, client_born, created_at) "
 	    "VALUES (?, '2011-01-01', 1800000001)", "s", "buf-1");
 	ck_assert_int_eq(rc & 0xff, SQLITE_CONSTRAINT);
 	ck_assert_int_eq(db_int(db, -1, "SELECT count(*) FROM groups", ""), 1);
 	/* Another reference goes in. */
-	add_group(db, "BUF-2");
+	rc = db_try(db, "INSERT INTO groups (ref, client_born, created_at) "
+	    "VALUES (?, '2011-01-01', 1800000001)", "s", "BUF-2");
+	ck_assert_int_eq(rc, SQLITE_DONE);
 	ck_assert_int_eq(db_int(db, -1, "SELECT count(*) FROM groups", ""), 2);
 	ck_assert_int_eq(db_int(db, -1, "SELECT count(*) FROM groups WHERE "
 	    "ref = 'buf-2'", ""), 1);
@@ -329,16 +332,42 @@ START_TEST(test_foreign_keys_enforced)
 	sqlite3	*db = open_ok();
 	int	 rc;
 
-	rc = db_run(db, "INSERT INTO members (group_id, num, name, role, "
+	rc = db_try(db, "INSERT INTO members (group_id, num, name, role, "
 	    "token, added_at) VALUES (999, 1, 'Kari', 'client', 't', 1)", "");
 	ck_assert_int_eq(rc & 0xff, SQLITE_CONSTRAINT);
 	ck_assert_int_eq(db_int(db, -1, "SELECT count(*) FROM members", ""), 0);
 	add_group(db, "BUF-1");
-	rc = db_run(db, "INSERT INTO members (group_id, num, name, role, "
+	rc = db_try(db, "INSERT INTO members (group_id, num, name, role, "
 	    "token, added_at) VALUES ((SELECT id FROM groups), 1, 'Kari', "
 	    "'client', 't', 1)", "");
 	ck_assert_int_eq(rc, SQLITE_DONE);
 	store_close(db);
+}
+END_TEST
+
+/*
+ * Exit tests: fatalx() ends the process with 70 (EX_SOFTWARE).  They run
+ * only when Check forks (not with CK_FORK=no, where exit would end the
+ * whole run).
+ */
+START_TEST(test_db_run_constraint_is_fatal)
+{
+	sqlite3	*db = open_ok();
+
+	add_group(db, "BUF-1");
+	db_run(db, "INSERT INTO groups (ref, client_born, created_at) "
+	    "VALUES (?, '2011-01-01', 1800000001)", "s", "buf-1");
+	ck_abort_msg("db_run returned after a constraint failure");
+}
+END_TEST
+
+START_TEST(test_bind_count_mismatch_is_fatal)
+{
+	sqlite3	*db = open_ok();
+
+	/* Two placeholders, three bind types. */
+	db_int(db, 0, "SELECT ? + ?", "iii", 1, 2, 3);
+	ck_abort_msg("db_int returned with a wrong bind count");
 }
 END_TEST
 
@@ -362,10 +391,10 @@ START_TEST(test_commit_and_rollback)
 END_TEST
 
 static Suite *
-store_suite(void)
+store_suite(bool forking)
 {
 	Suite	*s = suite_create("store");
-	TCase	*tc = tcase_create("core");
+	TCase	*tc = tcase_create("core"), *fatal;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_schema_version_positive);
@@ -381,6 +410,14 @@ store_suite(void)
 	tcase_add_test(tc, test_foreign_keys_enforced);
 	tcase_add_test(tc, test_commit_and_rollback);
 	suite_add_tcase(s, tc);
+	if (forking) {
+		fatal = tcase_create("fatal");
+		tcase_add_checked_fixture(fatal, setup, teardown);
+		tcase_add_exit_test(fatal, test_db_run_constraint_is_fatal, 70);
+		tcase_add_exit_test(fatal, test_bind_count_mismatch_is_fatal,
+		    70);
+		suite_add_tcase(s, fatal);
+	}
 	return s;
 }
 
@@ -394,7 +431,8 @@ main(void)
 		perror(base);
 		return EXIT_FAILURE;
 	}
-	sr = srunner_create(store_suite());
+	sr = srunner_create(NULL);
+	srunner_add_suite(sr, store_suite(srunner_fork_status(sr) != CK_NOFORK));
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
