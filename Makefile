@@ -14,10 +14,10 @@ MANDIR	?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 UNITDIR	?= /lib/systemd/system
 
-PKGS	 = inih sqlite3 gmime-3.0 libsystemd
+PKGS	 = inih sqlite3 gmime-3.0 libsystemd libesmtp-1.0 openssl
 CC	?= cc
 CFLAGS	?= -O2 -g
-WFLAGS	 = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
+WFLAGS	 = -pthread -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 	   -Wmissing-prototypes -Wstrict-prototypes -Wno-unused-parameter
 SANFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=undefined
@@ -30,8 +30,9 @@ UNIT_SRC   = $(sort $(wildcard tests/unit/test_*.c))
 
 # Debian packages: to build, to run, and to test.
 BUILD_DEBS = gcc make pkg-config libc6-dev libinih-dev libsqlite3-dev \
-	     libgmime-3.0-dev libsystemd-dev tzdata
-CHECK_DEBS = $(BUILD_DEBS) check python3 sqlite3 util-linux procps
+	     libgmime-3.0-dev libsystemd-dev libesmtp-dev libssl-dev tzdata
+CHECK_DEBS = $(BUILD_DEBS) check python3 python3-aiosmtpd python3-holidays openssl \
+	     sqlite3 util-linux procps
 
 all: daemon/ansvard cli/ansvarctl
 
@@ -46,7 +47,7 @@ $(BUILD)/%.o: %.c daemon/*.h
 	@$(CC) $(CFLAGS) $(WFLAGS) $(DEFS) $$(pkg-config --cflags $(PKGS)) -Idaemon -c $< -o $@
 
 daemon/ansvard: $(DAEMON_SRC:%.c=$(BUILD)/%.o)
-	$(CC) $(CFLAGS) -o $@ $^ $$(pkg-config --libs $(PKGS)) $(LDFLAGS)
+	$(CC) $(CFLAGS) -pthread -o $@ $^ $$(pkg-config --libs $(PKGS)) $(LDFLAGS)
 
 cli/ansvarctl: $(BUILD)/cli/ansvarctl.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS)
@@ -59,14 +60,14 @@ $(CHECKB)/%.o: %.c daemon/*.h
 	@$(CC) $(SANFLAGS) $(WFLAGS) $(DEFS) $$(pkg-config --cflags $(PKGS) check) -Idaemon -c $< -o $@
 
 $(CHECKB)/ansvard: $(DAEMON_SRC:%.c=$(CHECKB)/%.o)
-	$(CC) $(SANFLAGS) -o $@ $^ $$(pkg-config --libs $(PKGS))
+	$(CC) $(SANFLAGS) -pthread -o $@ $^ $$(pkg-config --libs $(PKGS))
 
 $(CHECKB)/ansvarctl: $(CHECKB)/cli/ansvarctl.o
 	$(CC) $(SANFLAGS) -o $@ $^
 
 $(CHECKB)/unit/%: $(CHECKB)/tests/unit/%.o $(DAEMON_LIB:%.c=$(CHECKB)/%.o)
 	@mkdir -p $(dir $@)
-	$(CC) $(SANFLAGS) -o $@ $^ $$(pkg-config --libs $(PKGS) check)
+	$(CC) $(SANFLAGS) -pthread -o $@ $^ $$(pkg-config --libs $(PKGS) check)
 
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(CHECKB)/unit/%)
 

@@ -15,6 +15,7 @@
 
 struct ctl;
 struct mailtext;
+struct sender;
 
 struct ansvar {
 	struct config	*cfg;
@@ -23,6 +24,7 @@ struct ansvar {
 	struct clock	 clock;
 	struct ctl	*ctl;
 	struct mailtext	*texts;
+	struct sender	*sender;	/* with [smtp]; NULL for the Maildir */
 	int		 lock_fd;
 	bool		 foreground;
 	time_t		 next_work;	/* when the loop must run work_run() */

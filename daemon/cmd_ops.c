@@ -1,6 +1,7 @@
 /*
  * Operations: status, audit, outbox list, and the test clock.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -197,6 +198,33 @@ cmd_outbox_list(struct cmd_ctx *ctx, struct args *a)
 }
 
 static int
+cmd_outbox_retry(struct cmd_ctx *ctx, struct args *a)
+{
+	long	id;
+	char	*state;
+
+	if (!parse_int(a->pos[0], 1, INT64_MAX, &id))
+		return refuse(ctx, EX_DATAERR, "outbox retry: \"%s\" is not an "
+		    "outbox id (see ansvarctl outbox list --failed)", a->pos[0]);
+	if ((state = db_str(ctx->av->db, "SELECT state FROM outbox WHERE id = ?",
+	    "l", (int64_t)id)) == NULL)
+		return refuse(ctx, EX_DATAERR, "outbox retry: no mail #%ld", id);
+	if (strcmp(state, "failed")) {
+		refuse(ctx, EX_DATAERR, "outbox retry: #%ld is %s; only a failed "
+		    "mail is sent again", id, state);
+		free(state);
+		return EX_DATAERR;
+	}
+	free(state);
+	db_run(ctx->av->db, "UPDATE outbox SET state = 'pending', next_attempt "
+	    "= ?, last_error = NULL, reported = 0 WHERE id = ?", "ll",
+	    (int64_t)clock_now(&ctx->av->clock), (int64_t)id);
+	audit_note(ctx, NULL, "outbox #%ld queued again", id);
+	say(ctx, "mail #%ld is queued again.", id);
+	return 0;
+}
+
+static int
 cmd_clock_set(struct cmd_ctx *ctx, struct args *a)
 {
 	struct ansvar	*av = ctx->av;
@@ -227,6 +255,8 @@ const struct cmd_entry cmd_ops_entries[] = {
 	{ .name = "outbox list", .usage = "[--pending | --failed | --sent] [REF]",
 	  .opts = "pending,failed,sent", .minpos = 0, .maxpos = 1,
 	  .exec = cmd_outbox_list },
+	{ .name = "outbox retry", .usage = "ID", .minpos = 1, .maxpos = 1,
+	  .flags = CMD_WRITE | CMD_ADMIN, .exec = cmd_outbox_retry },
 	{ .name = "clock set", .usage = "TIME", .minpos = 1, .maxpos = 1,
 	  .flags = CMD_WRITE | CMD_ADMIN, .exec = cmd_clock_set },
 	{ .name = NULL }

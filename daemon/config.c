@@ -397,6 +397,23 @@ defaults(struct parse *p)
 		    default_agenda[i]);
 }
 
+static bool
+loopback(const char *host)
+{
+	return !strcmp(host, "127.0.0.1") || !strcmp(host, "::1") ||
+	    !strcmp(host, "localhost") || !strcmp(host, "[::1]");
+}
+
+static int
+key_line(struct parse *p, const char *section, const char *name)
+{
+	size_t	i;
+
+	if (key_find(section, name, &i) && p->seen[i])
+		return p->seen[i];
+	return p->section_line[section_index(section)];
+}
+
 /* Required keys: those without a default, in every section that is used. */
 static void
 required(struct parse *p)
@@ -413,6 +430,16 @@ required(struct parse *p)
 	}
 	p->cfg->smtp = p->section_line[section_index("smtp")] != 0;
 	p->cfg->imap = p->section_line[section_index("imap")] != 0;
+	if (p->cfg->smtp && p->cfg->smtp_host && p->cfg->smtp_tls &&
+	    !strcmp(p->cfg->smtp_tls, "off") && !loopback(p->cfg->smtp_host))
+		perr(p, key_line(p, "smtp", "tls"), "tls", "off is only allowed "
+		    "for a server on this machine (expected required or optional "
+		    "for host \"%s\")", p->cfg->smtp_host);
+	if (p->cfg->smtp && p->cfg->smtp_user && *p->cfg->smtp_user &&
+	    !*p->cfg->smtp_password_file)
+		perr(p, key_line(p, "smtp", "user"), "password_file", "missing in "
+		    "[smtp] (expected the file holding %s's password, mode 0600)",
+		    p->cfg->smtp_user);
 }
 
 struct config *

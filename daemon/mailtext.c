@@ -17,6 +17,7 @@ static const char *kinds[] = {
 	"group-started",
 	"group-closed",
 	"client-adult",
+	"mail-undelivered",
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 static const char *langs[] = { "nb", "en" };

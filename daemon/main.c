@@ -26,6 +26,8 @@
 #include "maildir.h"
 #include "outbox.h"
 #include "schedule.h"
+#include "sender.h"
+#include "smtp.h"
 #include "store.h"
 
 #ifndef ANSVAR_SYSCONFDIR
@@ -102,9 +104,13 @@ ansvar_reload(struct ansvar *av)
 	/* What was bound at start stays; say so rather than half-apply it. */
 	if (strcmp(cfg->state_dir, av->cfg->state_dir) ||
 	    strcmp(cfg->socket, av->cfg->socket) ||
-	    strcmp(cfg->socket_group, av->cfg->socket_group))
-		log_warnx("reload: state_dir, socket and socket_group take "
-		    "effect at the next restart");
+	    strcmp(cfg->socket_group, av->cfg->socket_group) ||
+	    cfg->smtp != av->cfg->smtp)
+		log_warnx("reload: state_dir, socket, socket_group and adding "
+		    "or removing [smtp] take effect at the next restart");
+	cfg->smtp = av->cfg->smtp;
+	if (av->sender)
+		sender_configure(av->sender, cfg);
 	free(cfg->state_dir);
 	cfg->state_dir = xstrdup(av->cfg->state_dir);
 	free(cfg->socket);
@@ -315,11 +321,22 @@ main(int argc, char **argv)
 		exit(EX_CONFIG);
 	if (timezone_set(av.cfg->timezone) == -1)
 		fatalx("timezone %s: unknown", av.cfg->timezone);
-	if (av.cfg->smtp || av.cfg->imap) {
-		log_warnx("%s: [%s] is not supported by this version of ansvard "
-		    "yet: remove the section (mail then goes to the Maildir in "
-		    "state_dir)", av.config_path, av.cfg->smtp ? "smtp" : "imap");
+	if (av.cfg->imap) {
+		log_warnx("%s: [imap] is not supported by this version of ansvard "
+		    "yet: remove the section (replies can be fed in with "
+		    "ansvarctl reply import once that exists)", av.config_path);
 		exit(EX_CONFIG);
+	}
+	if (av.cfg->smtp && *av.cfg->smtp_user) {
+		char	*pw, err[512];
+
+		if (smtp_password(av.cfg->smtp_password_file, &pw, err,
+		    sizeof(err)) == -1) {
+			log_warnx("%s: [smtp] %s", av.config_path, err);
+			exit(EX_CONFIG);
+		}
+		explicit_bzero(pw, strlen(pw));
+		free(pw);
 	}
 	if (check) {
 		struct buf	 err;
@@ -352,11 +369,25 @@ main(int argc, char **argv)
 	compose_init();
 	open_state(&av);
 	if (once) {
+		if (av.cfg->smtp) {
+			char *path = xasprintf("%s/ansvar.db", av.cfg->state_dir);
+
+			av.sender = sender_start(path, av.cfg);
+			free(path);
+		}
 		work_run(&av);
+		work_run(&av);	/* notices of what the first pass could not send */
+		sender_stop(av.sender);
 		store_close(av.db);
 		exit(0);
 	}
 	signals(&av);
+	if (av.cfg->smtp) {
+		char *path = xasprintf("%s/ansvar.db", av.cfg->state_dir);
+
+		av.sender = sender_start(path, av.cfg);
+		free(path);
+	}
 	/* Catch up on what fell due while the daemon was down, before the
 	 * first command is taken. */
 	work_run(&av);
@@ -377,6 +408,7 @@ main(int argc, char **argv)
 	sd_notify(0, "STOPPING=1");
 	log_info("stopping");
 	ctl_close(av.ctl);
+	sender_stop(av.sender);
 	store_close(av.db);
 	mailtext_free(av.texts);
 	config_free(av.cfg);

@@ -6,10 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <strings.h>
+
+#include "log.h"
 #include "notices.h"
 #include "outbox.h"
 #include "store.h"
 #include "template.h"
+
+/* An event notice that could not be sent for two weeks is stale. */
+#define NOTICE_USEFUL	(14 * 24 * 3600)
 
 /* Queue one mail to a member; members without e-mail get none. */
 static void
@@ -49,6 +55,7 @@ to_address(struct ansvar *av, const struct agroup *g, const char *addr,
 	om.to = addr;
 	om.vars = v;
 	om.due = clock_now(&av->clock);
+	om.deadline = om.due + NOTICE_USEFUL;
 	outbox_add(av, &om);
 }
 
@@ -205,5 +212,54 @@ notice_client_adult(struct ansvar *av, const struct agroup *g, int day)
 	tvars_set(v, "date", date);
 	to_coordinator(av, g, "client-adult", cause, v);
 	tvars_free(v);
+	free(cause);
+}
+
+/*
+ * T2: a mail that failed for good (5xx) or was dropped past its deadline
+ * is reported to the group's coordinator, once; not when the coordinator
+ * is the one who could not be reached.
+ */
+void
+notice_undelivered(struct ansvar *av, int64_t outbox_id)
+{
+	sqlite3_stmt	*st;
+	struct agroup	 g;
+	struct member	 m;
+	struct tvars	*v;
+	char		*cause = xasprintf("undelivered:o=%lld", (long long)outbox_id);
+	char		*ref = NULL, *rcpt = NULL;
+	int64_t		 coord;
+
+	st = db_stmt(av->db, "SELECT g.ref, o.rcpt, o.kind, o.state, "
+	    "o.last_error, o.subject FROM outbox o JOIN groups g ON g.id = "
+	    "o.group_id WHERE o.id = ?", "l", outbox_id);
+	v = tvars_new();
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		ref = xstrdup(col_text(st, 0));
+		rcpt = xstrdup(col_text(st, 1));
+		tvars_set(v, "to", rcpt);
+		tvars_set(v, "kind", col_text(st, 2));
+		if (!strcmp(col_text(st, 3), "failed"))
+			tvars_set(v, "failed", "yes");
+		tvars_set(v, "error", col_text(st, 4));
+		tvars_set(v, "subject", col_text(st, 5));
+		tvars_setf(v, "id", "%lld", (long long)outbox_id);
+	}
+	sqlite3_finalize(st);
+	if (ref && group_find(av->db, ref, &g) == 0 &&
+	    (coord = group_coordinator(av->db, g.id)) != 0 &&
+	    member_load(av->db, coord, &m) == 0) {
+		if (m.email && strcasecmp(m.email, rcpt))
+			to_member(av, &g, &m, "mail-undelivered", cause, v);
+		else
+			log_warnx("outbox: #%lld to the coordinator of %s was not "
+			    "delivered; nobody else to tell", (long long)outbox_id,
+			    ref);
+		member_clear(&m);
+	}
+	tvars_free(v);
+	free(ref);
+	free(rcpt);
 	free(cause);
 }

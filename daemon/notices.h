@@ -22,6 +22,8 @@ void	notice_group_closed(struct ansvar *, const struct agroup *,
 	    int64_t closure_id);
 /* G8: the client turned 18 on `day`: the coordinator is told. */
 void	notice_client_adult(struct ansvar *, const struct agroup *, int day);
+/* T2: tell the coordinator that an outbox row failed or was dropped. */
+void	notice_undelivered(struct ansvar *, int64_t outbox_id);
 /* Age of the group's client on a day, in whole years. */
 int	client_age(const struct agroup *, int day);
 

@@ -9,17 +9,22 @@
 
 #include "audit.h"
 #include "group.h"
+#include "holidays.h"
 #include "log.h"
 #include "notices.h"
 #include "schedule.h"
 #include "store.h"
 
-/* The instant a mail due on `day` goes out (T1: at send_hour). */
-static time_t
+/*
+ * T1: the instant a mail due on `day` goes out: at send_hour, on the
+ * working day before when the day is a weekend or public holiday.
+ * Wall-clock time, so DST never moves it.
+ */
+time_t
 send_moment(const struct ansvar *av, int day)
 {
-	return local_instant(day, av->cfg->send_hour / 60,
-	    av->cfg->send_hour % 60);
+	return local_instant(send_day(day, av->cfg->skip_holidays),
+	    av->cfg->send_hour / 60, av->cfg->send_hour % 60);
 }
 
 /*
@@ -68,7 +73,13 @@ adult_birthdays(struct ansvar *av, time_t now)
 		    date);
 		pending_item(av, g, item, "G8");
 		free(item);
-		notice_client_adult(av, g, adult);
+		/* After downtime a month late, the mail is no longer news. */
+		if (now - send_moment(av, adult) <= 30 * 24 * 3600)
+			notice_client_adult(av, g, adult);
+		else
+			log_warnx("schedule: %s: client turned 18 on %s; too late "
+			    "to mail the coordinator, on the agenda only", g->ref,
+			    date);
 		audit_daemon(av, g->ref, "client turned 18: coordinator told, "
 		    "membership review put on the next agenda (G8)");
 		store_commit(av->db);
@@ -77,8 +88,35 @@ adult_birthdays(struct ansvar *av, time_t now)
 	free(gs);
 }
 
+/* T2: each mail that failed for good or came too late is reported once. */
+static void
+undelivered(struct ansvar *av)
+{
+	sqlite3_stmt	*st;
+	int64_t		*ids = NULL;
+	size_t		 n = 0;
+
+	st = db_stmt(av->db, "SELECT id FROM outbox WHERE state IN ('failed', "
+	    "'dropped') AND reported = 0 AND kind != 'mail-undelivered' AND "
+	    "coalesce(last_error, '') != 'group closed'", "");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		ids = xrealloc(ids, sizeof(*ids) * (n + 1));
+		ids[n++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < n; i++) {
+		store_begin(av->db);
+		notice_undelivered(av, ids[i]);
+		db_run(av->db, "UPDATE outbox SET reported = 1 WHERE id = ?", "l",
+		    ids[i]);
+		store_commit(av->db);
+	}
+	free(ids);
+}
+
 void
 schedule_run(struct ansvar *av, time_t now)
 {
 	adult_birthdays(av, now);
+	undelivered(av);
 }

@@ -10,5 +10,7 @@
 #include "ansvard.h"
 
 void	schedule_run(struct ansvar *, time_t now);
+/* T1: when a mail due on `day` is sent (send_hour, send days, DST). */
+time_t	send_moment(const struct ansvar *, int day);
 
 #endif
