@@ -255,7 +255,11 @@ class TestSMTP(SMTP):
     async def smtp_MAIL(self, arg):
         if self.session.host_name and self._auth_required \
                 and not self.session.authenticated:
-            self.event_handler.log(self, arg, [], [],
+            addr = (arg or "").strip()
+            if addr[:5].upper() == "FROM:":
+                addr = addr[5:].strip()
+            addr = addr.split()[0].strip("<>") if addr.split() else "-"
+            self.event_handler.log(self, addr, [], [],
                                    "530 5.7.0 Authentication required")
         return await super().smtp_MAIL(arg)
 
@@ -330,6 +334,9 @@ def main(argv=None):
 
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING,
                         format="smtpd: %(levelname)s %(name)s: %(message)s")
+    # aiosmtpd itself sets the deprecated Session.login_data on every AUTH.
+    logging.getLogger("mail.log").addFilter(
+        lambda r: "login_data is deprecated" not in r.getMessage())
     users = {}
     for spec in a.auth:
         user, sep, password = spec.partition(":")
