@@ -140,8 +140,26 @@ event(smtp_session_t s, int ev, void *arg, ...)
 	va_end(ap);
 }
 
+/* Keep OpenSSL's reason, so the log says why the handshake failed. */
+static int
+verify(int ok, X509_STORE_CTX *x)
+{
+	SSL			*ssl;
+	struct session_state	*ss;
+
+	if (ok)
+		return 1;
+	ssl = X509_STORE_CTX_get_ex_data(x, SSL_get_ex_data_X509_STORE_CTX_idx());
+	if (ssl && (ss = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl))) != NULL)
+		snprintf(ss->tls_error, sizeof(ss->tls_error), "the server's "
+		    "certificate is refused: %s", X509_verify_cert_error_string(
+		    X509_STORE_CTX_get_error(x)));
+	return 0;
+}
+
 static SSL_CTX *
-tls_context(const struct smtp_conf *c, char *err, size_t errlen)
+tls_context(const struct smtp_conf *c, struct session_state *ss, char *err,
+    size_t errlen)
 {
 	SSL_CTX	*ctx = SSL_CTX_new(TLS_client_method());
 
@@ -152,7 +170,8 @@ tls_context(const struct smtp_conf *c, char *err, size_t errlen)
 	/* libESMTP stalls now and then over TLS 1.3 (LIBRARIES.md §1). */
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 	SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify);
+	SSL_CTX_set_app_data(ctx, ss);
 	if ((*c->ca_file && SSL_CTX_load_verify_locations(ctx, c->ca_file,
 	    NULL) != 1) || (!*c->ca_file &&
 	    SSL_CTX_set_default_verify_paths(ctx) != 1)) {
@@ -249,7 +268,7 @@ smtp_send(const struct smtp_conf *c, struct smtp_item *items, size_t n,
 	smtp_set_monitorcb(s, monitor, &ss, 0);
 	smtp_option_require_all_recipients(s, 1);
 	if (strcmp(c->tls, "off")) {
-		if ((ctx = tls_context(c, err, errlen)) == NULL) {
+		if ((ctx = tls_context(c, &ss, err, errlen)) == NULL) {
 			smtp_destroy_session(s);
 			free(ss.password);
 			fail_all(items, n, err);
@@ -286,7 +305,7 @@ smtp_send(const struct smtp_conf *c, struct smtp_item *items, size_t n,
 		fail_all(items, n, err);
 		rc = -1;
 	} else if (*ss.tls_error) {
-		snprintf(err, errlen, "%s: TLS refused: %s", hostport, ss.tls_error);
+		snprintf(err, errlen, "%s: TLS: %s", hostport, ss.tls_error);
 		fail_all(items, n, err);
 		rc = -1;
 	} else if (ss.auth_failed) {
