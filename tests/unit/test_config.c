@@ -667,7 +667,7 @@ START_TEST(test_print_round_trip)
 	    "[smtp]\n"
 	    "host = smtp.b.example\n"
 	    "port = 465\n"
-	    "tls = off\n"
+	    "tls = optional\n"
 	    "[imap]\n"
 	    "url = imaps://imap.b.example\n"
 	    "user = ansvar\n"
@@ -700,7 +700,7 @@ START_TEST(test_print_round_trip)
 	ck_assert(b->smtp);
 	ck_assert_str_eq(b->smtp_host, "smtp.b.example");
 	ck_assert_int_eq(b->smtp_port, 465);
-	ck_assert_str_eq(b->smtp_tls, "off");
+	ck_assert_str_eq(b->smtp_tls, "optional");
 	ck_assert(b->imap);
 	ck_assert_str_eq(b->imap_url, "imaps://imap.b.example");
 	ck_assert_str_eq(b->imap_password_file, "/etc/ansvar/imap.pw");
