@@ -102,13 +102,20 @@ ansvar_reload(struct ansvar *av)
 	}
 	buf_free(&err);
 	/* What was bound at start stays; say so rather than half-apply it. */
+	/* The transport is chosen at start: keep all as it runs. */
+	if (cfg->smtp != av->cfg->smtp || cfg->imap) {
+		log_warnx("reload: adding or removing [smtp] (or adding [imap]) "
+		    "needs a restart; keeping the running configuration");
+		config_free(cfg);
+		mailtext_free(texts);
+		sd_notify(0, "READY=1");
+		return;
+	}
 	if (strcmp(cfg->state_dir, av->cfg->state_dir) ||
 	    strcmp(cfg->socket, av->cfg->socket) ||
-	    strcmp(cfg->socket_group, av->cfg->socket_group) ||
-	    cfg->smtp != av->cfg->smtp)
-		log_warnx("reload: state_dir, socket, socket_group and adding "
-		    "or removing [smtp] take effect at the next restart");
-	cfg->smtp = av->cfg->smtp;
+	    strcmp(cfg->socket_group, av->cfg->socket_group))
+		log_warnx("reload: state_dir, socket and socket_group take "
+		    "effect at the next restart");
 	if (av->sender)
 		sender_configure(av->sender, cfg);
 	free(cfg->state_dir);

@@ -37,6 +37,7 @@ to_member(struct ansvar *av, const struct agroup *g, const struct member *m,
 	om.token = m->token;
 	om.vars = v;
 	om.due = clock_now(&av->clock);
+	om.deadline = om.due + NOTICE_USEFUL;
 	outbox_add(av, &om);
 }
 

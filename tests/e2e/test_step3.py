@@ -204,6 +204,20 @@ class TestFailures(SmtpTest):
         self.assertEqual(r.rc, 65)
 
 
+class TestReload(SmtpTest):
+    def test_T2_reload_that_removes_smtp_is_refused_and_mail_still_goes(self):
+        import signal
+        self.d.write_ini()                      # no [smtp] any more
+        self.d.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 20
+        while "needs a restart" not in self.d.logtext():
+            self.assertLess(time.monotonic(), deadline, self.d.logtext())
+            time.sleep(0.05)
+        self.assertIsNone(self.d.proc.poll())
+        self.group()
+        self.assertEqual(len(self.smtp.message_ids()), 1)
+
+
 class TestKill9(SmtpTest):
     def test_T2_kill9_during_1000_mail_send_10_times(self):
         d, smtp = self.d, self.smtp
