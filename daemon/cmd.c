@@ -17,7 +17,8 @@
 #include "store.h"
 
 static const struct cmd_entry *tables[] = {
-	cmd_group_entries, cmd_member_entries, cmd_ops_entries,
+	cmd_group_entries, cmd_member_entries, cmd_meeting_entries,
+	cmd_ops_entries,
 };
 
 void
@@ -444,5 +445,6 @@ find_group(struct cmd_ctx *ctx, const char *ref, struct agroup *g)
 			return deny(ctx, ref, "no group %s that you may see", ref);
 		return refuse(ctx, EX_DATAERR, "%s: no such group", ref);
 	}
-	return group_access(ctx, g, ctx->entry && (ctx->entry->flags & CMD_WRITE));
+	return group_access(ctx, g, ctx->entry &&
+	    (ctx->entry->flags & (CMD_WRITE | CMD_READER)) == CMD_WRITE);
 }

@@ -57,6 +57,7 @@ struct cmd_ctx {
 /* Command flags. */
 #define CMD_WRITE	0x1	/* changes the store: transaction + audit */
 #define CMD_ADMIN	0x2	/* root or admin_group only */
+#define CMD_READER	0x4	/* a write that any member of the group may do */
 
 struct cmd_entry {
 	const char	*name;		/* "group create" */
@@ -70,6 +71,7 @@ struct cmd_entry {
 extern const struct cmd_entry cmd_group_entries[];
 extern const struct cmd_entry cmd_member_entries[];
 extern const struct cmd_entry cmd_ops_entries[];
+extern const struct cmd_entry cmd_meeting_entries[];
 
 void	 cmd_execute(struct ansvar *, const struct request *, struct buf *reply);
 void	 reply_frame(struct buf *, uint32_t type, const void *, size_t);

@@ -3,6 +3,7 @@
  * for text (Latin-1 for æøå); we always send UTF-8, so the body part is
  * built from raw bytes and labelled by hand (LIBRARIES.md §4).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,6 +62,75 @@ one_line(const char *s)
 	return r;
 }
 
+static GMimePart *
+bytes_part(const char *type, const char *subtype, const void *p, size_t len)
+{
+	GMimePart		*part = g_mime_part_new_with_type(type, subtype);
+	GMimeStream		*mem = g_mime_stream_mem_new_with_buffer(p, len);
+	GMimeDataWrapper	*dw = g_mime_data_wrapper_new_with_stream(mem,
+	    GMIME_CONTENT_ENCODING_DEFAULT);
+
+	g_mime_part_set_content(part, dw);
+	/* Base64 keeps CRLF, folding and UTF-8 byte-exact (IMIP.md §3). */
+	g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_BASE64);
+	g_object_unref(dw);
+	g_object_unref(mem);
+	return part;
+}
+
+/*
+ * IMIP.md §2: mixed[alternative[text/plain, text/calendar; method=M],
+ * application/ics]; older Outlook reads only the first child of mixed.
+ */
+static GMimeObject *
+invitation_body(const struct mail *m)
+{
+	GMimeMultipart	*mixed = g_mime_multipart_new_with_subtype("mixed");
+	GMimeMultipart	*alt = g_mime_multipart_new_with_subtype("alternative");
+	GMimePart	*text = text_part(m->body), *cal, *ics;
+	size_t		 n = strlen(m->ics);
+
+	cal = bytes_part("text", "calendar", m->ics, n);
+	g_mime_object_set_content_type_parameter(GMIME_OBJECT(cal), "method",
+	    m->method);
+	g_mime_object_set_content_type_parameter(GMIME_OBJECT(cal), "charset",
+	    "UTF-8");
+	ics = bytes_part("application", "ics", m->ics, n);
+	g_mime_object_set_content_type_parameter(GMIME_OBJECT(ics), "name",
+	    "invite.ics");
+	g_mime_part_set_filename(ics, "invite.ics");
+	g_mime_multipart_add(alt, GMIME_OBJECT(text));
+	g_mime_multipart_add(alt, GMIME_OBJECT(cal));
+	g_mime_multipart_add(mixed, GMIME_OBJECT(alt));
+	g_mime_multipart_add(mixed, GMIME_OBJECT(ics));
+	g_object_unref(text);
+	g_object_unref(cal);
+	g_object_unref(ics);
+	g_object_unref(alt);
+	return GMIME_OBJECT(mixed);
+}
+
+static GMimeObject *
+attachment_body(const struct mail *m)
+{
+	GMimeMultipart	*mixed = g_mime_multipart_new_with_subtype("mixed");
+	GMimePart	*text = text_part(m->body), *att;
+	char		 type[64];
+	char		*slash;
+
+	snprintf(type, sizeof(type), "%s", m->attach_type);
+	if ((slash = strchr(type, '/')) == NULL)
+		fatalx("compose: bad attachment type %s", type);
+	*slash = '\0';
+	att = bytes_part(type, slash + 1, m->attach, m->attach_len);
+	g_mime_part_set_filename(att, m->attach_name);
+	g_mime_multipart_add(mixed, GMIME_OBJECT(text));
+	g_mime_multipart_add(mixed, GMIME_OBJECT(att));
+	g_object_unref(text);
+	g_object_unref(att);
+	return GMIME_OBJECT(mixed);
+}
+
 char *
 compose_message(const struct config *cfg, const struct mail *m, size_t *len)
 {
@@ -70,7 +140,7 @@ compose_message(const struct config *cfg, const struct mail *m, size_t *len)
 	GMimeStream		*out;
 	GByteArray		*bytes;
 	GDateTime		*dt;
-	GMimePart		*part;
+	GMimeObject		*body;
 	char			*result;
 
 	add_mailbox(g_mime_message_get_from(msg), cfg->from_name, cfg->from);
@@ -90,9 +160,14 @@ compose_message(const struct config *cfg, const struct mail *m, size_t *len)
 	g_mime_object_set_header(obj, "X-Ansvar-Kind", m->kind, NULL);
 	if (m->ref)
 		g_mime_object_set_header(obj, "X-Ansvar-Ref", m->ref, NULL);
-	part = text_part(m->body);
-	g_mime_message_set_mime_part(msg, GMIME_OBJECT(part));
-	g_object_unref(part);
+	if (m->ics)
+		body = invitation_body(m);
+	else if (m->attach)
+		body = attachment_body(m);
+	else
+		body = GMIME_OBJECT(text_part(m->body));
+	g_mime_message_set_mime_part(msg, body);
+	g_object_unref(body);
 
 	fo = g_mime_format_options_new();
 	g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_DOS);

@@ -19,6 +19,14 @@ struct mail {
 	const char	*kind;		/* X-Ansvar-Kind */
 	const char	*ref;		/* X-Ansvar-Ref, may be NULL */
 	time_t		 date;
+	/* An invitation: the iCalendar object and its iTIP method. */
+	const char	*ics;
+	const char	*method;
+	/* One attachment, e.g. a letter as PDF. */
+	const char	*attach_name;
+	const char	*attach_type;	/* "application/pdf" */
+	const void	*attach;
+	size_t		 attach_len;
 };
 
 void	 compose_init(void);

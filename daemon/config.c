@@ -97,18 +97,19 @@ static const struct keydef keys[] = {
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
-/* Kåfjord's outline (SPEC M4); each line is one item of the standard agenda. */
+/* Kåfjord's outline (SPEC M4); each line is one item of the standard agenda.
+ * A leading [tag] gives an item its role: see agenda.c. */
 static const char *default_agenda[] = {
 	"Åpning",
 	"Gjennomgang av sakslisten og presentasjon (nye medlemmer, kjente forfall)",
 	"Kommentarer til sakslisten og forrige referat",
 	"Status: brukeren først, deretter hver tjeneste",
-	"Evaluering av tiltak",
+	"[actions] Evaluering av tiltak",
 	"Nye bekymringer",
 	"Ansvarsavklaring: hvem gjør hva, innen når",
-	"Eventuelt, med dato for neste møte",
+	"[aob] Eventuelt, med dato for neste møte",
 	"Oppsummering",
-	"Evaluering av møtet",
+	"[evaluation] Evaluering av møtet",
 };
 
 struct parse {

@@ -10,6 +10,7 @@
 #include "ansvard.h"
 #include "group.h"
 #include "log.h"
+#include "meeting.h"
 #include "store.h"
 #include "util.h"
 
@@ -30,6 +31,16 @@ group_find(sqlite3 *db, const char *ref, struct agroup *g)
 		rc = 0;
 	}
 	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+group_by_id(sqlite3 *db, int64_t id, struct agroup *g)
+{
+	char	*ref = db_str(db, "SELECT ref FROM groups WHERE id = ?", "l", id);
+	int	 rc = ref ? group_find(db, ref, g) : -1;
+
+	free(ref);
 	return rc;
 }
 
@@ -137,14 +148,11 @@ pending_item(struct ansvar *av, const struct agroup *g, const char *item,
 	    (int64_t)clock_now(&av->clock));
 }
 
-/*
- * Meetings do not exist yet (they arrive with the meeting commands); when
- * they do, closing a group cancels its future ones from here, so every
- * path that closes a group cancels them.
- */
+/* Every path that closes a group cancels its future meetings here. */
 void
 group_closed_hook(struct ansvar *av, const struct agroup *g)
 {
-	log_info("group %s closed: pending mail stopped", g->ref);
-	(void)av;
+	meetings_cancel_future(av, g, "group closed");
+	log_info("group %s closed: pending mail stopped, future meetings "
+	    "cancelled", g->ref);
 }

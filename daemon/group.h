@@ -33,6 +33,7 @@ struct member {
 };
 
 int	group_find(sqlite3 *, const char *ref, struct agroup *);
+int	group_by_id(sqlite3 *, int64_t id, struct agroup *);
 int	member_load(sqlite3 *, int64_t member_id, struct member *);
 void	member_clear(struct member *);
 /* The member id for MEMBER, or -1. */

@@ -18,6 +18,11 @@ static const char *kinds[] = {
 	"group-closed",
 	"client-adult",
 	"mail-undelivered",
+	"invitation",
+	"cancellation",
+	"agenda",
+	"agenda-prepare",
+	"post-reminder",
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 static const char *langs[] = { "nb", "en" };

@@ -65,6 +65,12 @@ outbox_add(struct ansvar *av, const struct outmail *om)
 	m.kind = om->kind;
 	m.ref = om->ref;
 	m.date = om->due;
+	m.ics = om->ics;
+	m.method = om->method;
+	m.attach_name = om->attach_name;
+	m.attach_type = om->attach_type;
+	m.attach = om->attach;
+	m.attach_len = om->attach_len;
 	msg = compose_message(av->cfg, &m, &len);
 	rc = db_run(av->db, "INSERT INTO outbox (cause, group_id, kind, rcpt, "
 	    "subject, message_id, message, created_at, due_at, deadline, "

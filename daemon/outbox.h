@@ -24,6 +24,12 @@ struct outmail {
 	struct tvars	*vars;		/* the caller's; ref/name/... added */
 	time_t		 due;
 	time_t		 deadline;	/* 0: useful for ever */
+	const char	*ics;		/* an invitation's calendar, or NULL */
+	const char	*method;
+	const char	*attach_name;	/* one attachment, or NULL */
+	const char	*attach_type;
+	const void	*attach;
+	size_t		 attach_len;
 };
 
 /* 1 queued, 0 the cause was already queued, -1 could not compose (logged). */

@@ -8,7 +8,11 @@
 #include <string.h>
 
 #include "audit.h"
+#include "agenda.h"
 #include "group.h"
+#include "letter.h"
+#include "meeting.h"
+#include "outbox.h"
 #include "holidays.h"
 #include "log.h"
 #include "notices.h"
@@ -114,9 +118,234 @@ undelivered(struct ansvar *av)
 	free(ids);
 }
 
+/* Mail to the coordinator about a meeting, due now, useful until `until`. */
+static void
+to_coordinator_about(struct ansvar *av, const struct agroup *g,
+    const struct meeting *mt, const char *kind, const char *cause,
+    struct tvars *v, time_t until, const struct outmail *extra)
+{
+	struct outmail	om;
+	struct member	c;
+	int64_t		cid = group_coordinator(av->db, g->id);
+	char		*when;
+
+	if (cid == 0 || member_load(av->db, cid, &c) == -1)
+		return;
+	if (c.email) {
+		when = meeting_when(mt, c.lang ? c.lang : av->cfg->language);
+		tvars_set(v, "when", when);
+		tvars_set(v, "place", mt->place);
+		tvars_setf(v, "meeting", "%s/%d", g->ref, mt->num);
+		free(when);
+		if (extra)
+			om = *extra;
+		else
+			memset(&om, 0, sizeof(om));
+		om.cause = cause;
+		om.group_id = g->id;
+		om.ref = g->ref;
+		om.kind = kind;
+		om.to = c.email;
+		om.to_name = c.name;
+		om.lang = c.lang;
+		om.token = c.token;
+		om.vars = v;
+		om.due = clock_now(&av->clock);
+		om.deadline = until;
+		outbox_add(av, &om);
+	}
+	member_clear(&c);
+}
+
+/* M3: the coordinator is reminded to set the agenda with the client. */
+static void
+agenda_prepare(struct ansvar *av, const struct agroup *g,
+    const struct meeting *mt, time_t t_agenda)
+{
+	struct tvars	*v = tvars_new();
+	char		*cause = xasprintf("agenda-prepare:m=%lld", (long long)mt->id);
+	char		 date[16];
+
+	date_format(local_day(t_agenda), date, sizeof(date));
+	tvars_set(v, "agenda_date", date);
+	to_coordinator_about(av, g, mt, "agenda-prepare", cause, v, t_agenda, NULL);
+	tvars_free(v);
+	free(cause);
+}
+
+/* M5: a member who gets post: the coordinator gets the letter to post. */
+static void
+post_letters(struct ansvar *av, const struct agroup *g,
+    const struct meeting *mt, time_t t_agenda)
+{
+	sqlite3_stmt	*st;
+	struct member	 c;
+
+	memset(&c, 0, sizeof(c));
+	member_load(av->db, group_coordinator(av->db, g->id), &c);
+	st = db_stmt(av->db, "SELECT m.id, m.name, coalesce(m.address, ''), "
+	    "m.lang FROM invitees i JOIN members m ON m.id = i.member_id WHERE "
+	    "i.meeting_id = ? AND m.removed_at IS NULL AND (m.channel = 'post' "
+	    "OR m.email IS NULL) AND m.address IS NOT NULL", "l", mt->id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t		 mid = sqlite3_column_int64(st, 0);
+		const char	*lang = sqlite3_column_type(st, 3) == SQLITE_NULL ?
+		    av->cfg->language : col_text(st, 3);
+		char		*cause = xasprintf("post:m=%lld:to=%lld",
+		    (long long)mt->id, (long long)mid);
+		char		*body, *pdf = NULL, *name, err[200], date[16];
+		struct letter	 l;
+		struct outmail	 om;
+		struct tvars	*v;
+		size_t		 len;
+
+		if (db_int(av->db, 0, "SELECT 1 FROM outbox WHERE cause = ?", "s",
+		    cause)) {
+			free(cause);
+			continue;
+		}
+		body = agenda_text(av, g, mt, lang, col_text(st, 1));
+		date_format(local_day(clock_now(&av->clock)), date, sizeof(date));
+		memset(&l, 0, sizeof(l));
+		l.sender = av->cfg->from_name;
+		l.recipient = col_text(st, 1);
+		l.address = col_text(st, 2);
+		l.date = date;
+		l.title = db_str(av->db, "SELECT 'Saksliste ' || ?", "s", g->ref);
+		l.body = body;
+		if (letter_pdf(&l, &pdf, &len, err, sizeof(err)) == -1)
+			log_warnx("post: %s/%d: %s", g->ref, mt->num, err);
+		else {
+			v = tvars_new();
+			tvars_set(v, "member", col_text(st, 1));
+			date_format(send_day(local_day(t_agenda) - 1, true), date,
+			    sizeof(date));
+			tvars_set(v, "post_by", date);
+			name = xasprintf("saksliste-%s-%d-%lld.pdf", g->ref, mt->num,
+			    (long long)mid);
+			memset(&om, 0, sizeof(om));
+			om.attach_name = name;
+			om.attach_type = "application/pdf";
+			om.attach = pdf;
+			om.attach_len = len;
+			to_coordinator_about(av, g, mt, "post-reminder", cause, v,
+			    mt->start, &om);
+			tvars_free(v);
+			free(name);
+		}
+		free((char *)l.title);
+		free(pdf);
+		free(body);
+		free(cause);
+	}
+	sqlite3_finalize(st);
+	member_clear(&c);
+}
+
+/* M3: the agenda goes to every invitee with e-mail; pending reviews are
+ * taken onto it. */
+static void
+agenda_send(struct ansvar *av, const struct agroup *g, const struct meeting *mt)
+{
+	sqlite3_stmt	*st;
+	int64_t		*ids = NULL;
+	size_t		 n = 0;
+
+	st = db_stmt(av->db, "SELECT m.id FROM invitees i JOIN members m ON "
+	    "m.id = i.member_id WHERE i.meeting_id = ? AND m.email IS NOT NULL "
+	    "AND m.channel = 'mail' AND m.removed_at IS NULL", "l", mt->id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		ids = xrealloc(ids, sizeof(*ids) * (n + 1));
+		ids[n++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < n; i++) {
+		struct member	 m;
+		struct outmail	 om;
+		struct tvars	*v;
+		char		*cause;
+
+		if (member_load(av->db, ids[i], &m) == -1)
+			continue;
+		v = tvars_new();
+		agenda_vars(av, g, mt, m.lang ? m.lang : av->cfg->language, v);
+		cause = xasprintf("agenda:m=%lld:to=%lld", (long long)mt->id,
+		    (long long)m.id);
+		memset(&om, 0, sizeof(om));
+		om.cause = cause;
+		om.group_id = g->id;
+		om.ref = g->ref;
+		om.kind = "agenda";
+		om.to = m.email;
+		om.to_name = m.name;
+		om.lang = m.lang;
+		om.token = m.token;
+		om.vars = v;
+		om.due = clock_now(&av->clock);
+		om.deadline = mt->start;
+		outbox_add(av, &om);
+		free(cause);
+		tvars_free(v);
+		member_clear(&m);
+	}
+	free(ids);
+	db_run(av->db, "UPDATE meetings SET agenda_sent_at = ? WHERE id = ?", "ll",
+	    (int64_t)clock_now(&av->clock), mt->id);
+	db_run(av->db, "UPDATE agenda_pending SET done_at = ?, meeting_id = ? "
+	    "WHERE group_id = ? AND done_at IS NULL", "lll",
+	    (int64_t)clock_now(&av->clock), mt->id, g->id);
+	log_info("schedule: %s/%d: agenda sent to %zu invitee(s) (M3)", g->ref,
+	    mt->num, n);
+}
+
+/* M3, M5: the coming meetings' reminders, letters and agendas. */
+static void
+meetings(struct ansvar *av, time_t now)
+{
+	sqlite3_stmt	*st;
+	int64_t		*ids = NULL;
+	size_t		 n = 0;
+
+	st = db_stmt(av->db, "SELECT m.id FROM meetings m JOIN groups g ON "
+	    "g.id = m.group_id WHERE m.state = 'scheduled' AND g.state = "
+	    "'active' AND m.start_at > ? ORDER BY m.start_at", "l", (int64_t)now);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		ids = xrealloc(ids, sizeof(*ids) * (n + 1));
+		ids[n++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < n; i++) {
+		struct meeting	mt;
+		struct agroup	g;
+		int		day;
+		time_t		t_agenda;
+
+		if (meeting_load(av->db, ids[i], &mt) == -1)
+			continue;
+		if (group_by_id(av->db, mt.group_id, &g) == -1) {
+			meeting_clear(&mt);
+			continue;
+		}
+		day = meeting_agenda_day(av, &mt);
+		t_agenda = send_moment(av, day);
+		store_begin(av->db);
+		if (!mt.agenda_sent_at && now < t_agenda && now >= send_moment(av,
+		    day - av->cfg->agenda_prepare_days))
+			agenda_prepare(av, &g, &mt, t_agenda);
+		if (now >= send_moment(av, day - av->cfg->post_days))
+			post_letters(av, &g, &mt, t_agenda);
+		if (!mt.agenda_sent_at && now >= t_agenda)
+			agenda_send(av, &g, &mt);
+		store_commit(av->db);
+		meeting_clear(&mt);
+	}
+	free(ids);
+}
+
 void
 schedule_run(struct ansvar *av, time_t now)
 {
 	adult_birthdays(av, now);
+	meetings(av, now);
 	undelivered(av);
 }

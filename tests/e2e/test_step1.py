@@ -343,7 +343,7 @@ class TestConfigErrors(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn("agenda_lead_days = 14\n", p.stdout)
         self.assertIn("max_fixed_members = 6\n", p.stdout)
-        self.assertIn("agenda_item = Evaluering av møtet\n", p.stdout)
+        self.assertIn("agenda_item = [evaluation] Evaluering av møtet\n", p.stdout)
         self.assertIn("configuration OK", p.stderr)
 
     def test_shipped_ansvar_ini_is_valid(self):
