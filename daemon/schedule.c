@@ -207,7 +207,8 @@ post_letters(struct ansvar *av, const struct agroup *g,
 		body = agenda_text(av, g, mt, lang, col_text(st, 1));
 		date_format(local_day(clock_now(&av->clock)), date, sizeof(date));
 		memset(&l, 0, sizeof(l));
-		l.sender = av->cfg->from_name;
+		l.sender = *av->cfg->from_name ? av->cfg->from_name :
+		    av->cfg->from;
 		l.recipient = col_text(st, 1);
 		l.address = col_text(st, 2);
 		l.date = date;

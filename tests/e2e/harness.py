@@ -18,6 +18,9 @@ TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 ANSVARD = os.environ.get("ANSVARD", os.path.join(TOP, "build/check/ansvard"))
 ANSVARCTL = os.environ.get("ANSVARCTL", os.path.join(TOP, "build/check/ansvarctl"))
 TEMPLATES = os.path.join(TOP, "templates")
+# fontconfig keeps 288 bytes of its settings for the process's life.
+os.environ.setdefault("LSAN_OPTIONS", "suppressions=" + os.path.join(
+    TOP, "tests", "unit", "lsan.supp") + ":print_suppressions=0")
 
 BASE_INI = """\
 [ansvar]
