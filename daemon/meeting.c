@@ -87,13 +87,14 @@ meeting_when(const struct meeting *m, const char *lang)
 	static const char *en[] = { "Monday", "Tuesday", "Wednesday",
 	    "Thursday", "Friday", "Saturday", "Sunday" };
 	char		 a[32], b[32];
-	int		 day = local_day(m->start);
+	int		 wd = day_of_week(local_day(m->start)) - 1;
 	bool		 english = lang && !strcmp(lang, "en");
+	const char	*name = english ? en[wd] : nb[wd];
 
 	time_format_local(m->start, a, sizeof(a));
 	time_format_local(m->end, b, sizeof(b));
-	return xasprintf("%s %.10s %s %s-%s", (english ? en : nb)[
-	    day_of_week(day) - 1], a, english ? "at" : "kl.", a + 11, b + 11);
+	return xasprintf("%s %.10s %s %s-%s", name, a, english ? "at" : "kl.",
+	    a + 11, b + 11);
 }
 
 struct attendees {
