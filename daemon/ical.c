@@ -69,12 +69,11 @@ attendee(const struct ical_attendee *a, bool request)
 	    ICAL_CUTYPE_INDIVIDUAL));
 	icalproperty_add_parameter(p, icalparameter_new_role(a->chair ?
 	    ICAL_ROLE_CHAIR : ICAL_ROLE_REQPARTICIPANT));
+	/* The chair is an invitee too: his copy asks him as well. */
 	if (request) {
 		icalproperty_add_parameter(p, icalparameter_new_partstat(
-		    a->chair ? ICAL_PARTSTAT_ACCEPTED : ICAL_PARTSTAT_NEEDSACTION));
-		if (!a->chair)
-			icalproperty_add_parameter(p,
-			    icalparameter_new_rsvp(ICAL_RSVP_TRUE));
+		    ICAL_PARTSTAT_NEEDSACTION));
+		icalproperty_add_parameter(p, icalparameter_new_rsvp(ICAL_RSVP_TRUE));
 	}
 	free(mailto);
 	free(cn);
