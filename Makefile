@@ -91,6 +91,8 @@ run: deps all
 	daemon/ansvard -d -f run/ansvar.ini
 
 check: deps
+	@[ -d tests/node_modules/ical.js ] || (cd tests && npm ci --silent \
+	    --no-audit --no-fund >/dev/null) || exit 1
 	@$(MAKE) --no-print-directory check-build
 	@ANSVARD=$(CHECKB)/ansvard ANSVARCTL=$(CHECKB)/ansvarctl \
 	 UNIT_DIR=$(CHECKB)/unit tests/run
