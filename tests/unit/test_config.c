@@ -181,7 +181,7 @@ START_TEST(test_minimal_file_gets_default_agenda)
 
 	ck_assert_int_eq(cfg->n_agenda_items, 10);
 	ck_assert_str_eq(cfg->agenda_items[0], "Åpning");
-	ck_assert_str_eq(cfg->agenda_items[9], "Evaluering av møtet");
+	ck_assert_str_eq(cfg->agenda_items[9], "[evaluation] Evaluering av møtet");
 	ck_assert_str_eq(cfg->language, "nb");
 	ck_assert_str_eq(cfg->from_name, "ansvar");
 	ck_assert_str_eq(cfg->state_dir, "/var/lib/ansvar");
