@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "agenda.h"
+#include "followup.h"
 #include "mailtext.h"
 #include "store.h"
 
@@ -41,11 +42,38 @@ untag(const char *s, char *tag, size_t len)
 	return end + 1 + strspn(end + 1, " ");
 }
 
+/* A2: actions due for review by the meeting, overdue ones marked. */
+static void
+action_notes(struct ansvar *av, const struct meeting *mt, struct tvars *it,
+    bool en)
+{
+	sqlite3_stmt	*st;
+	char		 mday[16], today[16];
+
+	date_format(local_day(mt->start), mday, sizeof(mday));
+	date_format(local_day(clock_now(&av->clock)), today, sizeof(today));
+	st = db_stmt(av->db, "SELECT a.num, a.goal, m.name, a.evaluate, "
+	    "a.evaluate < ? FROM actions a JOIN members m ON m.id = a.owner WHERE "
+	    "a.group_id = ? AND a.done_at IS NULL AND a.evaluate <= ? ORDER BY "
+	    "a.evaluate, a.num", "sls", today, mt->group_id, mday);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct tvars *note = tvars_add(it, "notes");
+
+		tvars_setf(note, "text", en ? "a%d %s (%s, evaluate %s)%s" :
+		    "a%d %s (%s, evaluering %s)%s", sqlite3_column_int(st, 0),
+		    col_text(st, 1), col_text(st, 2), col_text(st, 3),
+		    sqlite3_column_int(st, 4) ? (en ? " - OVERDUE" :
+		    " - FORFALT") : "");
+	}
+	sqlite3_finalize(st);
+}
+
 /* What goes before "any other business": members' items, reviews. */
 static void
 inserted_items(struct ansvar *av, const struct meeting *mt, struct agenda *a)
 {
 	sqlite3_stmt	*st;
+	struct agroup	 g;
 	char		*s;
 
 	st = db_stmt(av->db, "SELECT a.text, m.name FROM agenda_items a LEFT "
@@ -72,6 +100,12 @@ inserted_items(struct ansvar *av, const struct meeting *mt, struct agenda *a)
 		free(s);
 	}
 	sqlite3_finalize(st);
+	/* E2: the yearly evaluation, with who stays a fixed member. */
+	if (group_by_id(av->db, mt->group_id, &g) == 0 &&
+	    evaluation_on_agenda(av, &g, mt->id, local_day(mt->start)))
+		item(a, a->en ? "Yearly evaluation of the group's work, and who "
+		    "stays a fixed member" : "Årlig evaluering av gruppens "
+		    "arbeid, og hvem som skal være faste medlemmer");
 }
 
 void
@@ -95,7 +129,10 @@ agenda_vars(struct ansvar *av, const struct agroup *g, const struct meeting *mt,
 			inserted_items(av, mt, &a);
 			inserted = true;
 		}
-		item(&a, text);
+		if (!strcmp(tag, "actions"))
+			action_notes(av, mt, item(&a, text), a.en);
+		else
+			item(&a, text);
 		/* G10: the first meeting agrees on how the group meets. */
 		if (i == 0 && mt->first)
 			item(&a, a.en ? "Meeting rules: the time frame, keeping to "

@@ -72,6 +72,7 @@ extern const struct cmd_entry cmd_group_entries[];
 extern const struct cmd_entry cmd_member_entries[];
 extern const struct cmd_entry cmd_ops_entries[];
 extern const struct cmd_entry cmd_meeting_entries[];
+extern const struct cmd_entry cmd_followup_entries[];
 
 void	 cmd_execute(struct ansvar *, const struct request *, struct buf *reply);
 void	 reply_frame(struct buf *, uint32_t type, const void *, size_t);

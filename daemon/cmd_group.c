@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "followup.h"
 #include "group.h"
 #include "notices.h"
 #include "store.h"
@@ -111,6 +112,45 @@ cmd_group_list(struct cmd_ctx *ctx, struct args *a)
 	return 0;
 }
 
+/* E2, M10, A2 flags: evaluation overdue, too long without a meeting,
+ * actions past their evaluation date. */
+static void
+followup_flags(struct cmd_ctx *ctx, const struct agroup *g, struct val *arr)
+{
+	struct ansvar	*av = ctx->av;
+	int		 today = local_day(clock_now(&av->clock)), due, last;
+	int64_t		 activated, overdue;
+	char		 date[16], *s;
+
+	if (strcmp(g->state, "active"))
+		return;
+	if ((due = evaluation_due_day(av, g)) != -1 && due < today) {
+		date_format(due, date, sizeof(date));
+		s = xasprintf("yearly evaluation overdue since %s (E2)", date);
+		a_str(arr, s);
+		free(s);
+	}
+	last = last_meeting_day(av, g, clock_now(&av->clock));
+	activated = db_int(av->db, 0, "SELECT activated_at FROM groups WHERE "
+	    "id = ?", "l", g->id);
+	if ((last != -1 ? last : local_day((time_t)activated)) +
+	    av->cfg->max_meeting_gap_days < today) {
+		s = xasprintf("no meeting for more than max_meeting_gap_days = %d "
+		    "(M10)", av->cfg->max_meeting_gap_days);
+		a_str(arr, s);
+		free(s);
+	}
+	date_format(today, date, sizeof(date));
+	if ((overdue = db_int(av->db, 0, "SELECT count(*) FROM actions WHERE "
+	    "group_id = ? AND done_at IS NULL AND evaluate < ?", "ls", g->id,
+	    date)) > 0) {
+		s = xasprintf("%lld action%s past the evaluation date (A2)",
+		    (long long)overdue, overdue == 1 ? "" : "s");
+		a_str(arr, s);
+		free(s);
+	}
+}
+
 /* What needs attention in a group, for status and group show. */
 void
 group_flags(struct cmd_ctx *ctx, const struct agroup *g, struct val *arr)
@@ -132,6 +172,7 @@ group_flags(struct cmd_ctx *ctx, const struct agroup *g, struct val *arr)
 		a_str(arr, s);
 		free(s);
 	}
+	followup_flags(ctx, g, arr);
 	st = db_stmt(db, "SELECT item FROM agenda_pending WHERE group_id = ? "
 	    "AND done_at IS NULL AND source = 'G8' ORDER BY id", "l", g->id);
 	while (sqlite3_step(st) == SQLITE_ROW) {

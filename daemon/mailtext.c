@@ -23,6 +23,10 @@ static const char *kinds[] = {
 	"agenda",
 	"agenda-prepare",
 	"post-reminder",
+	"action-reminder",
+	"evaluation-due",
+	"next-meeting",
+	"absence-followup",
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 static const char *langs[] = { "nb", "en" };

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "log.h"
+#include "meeting.h"
 #include "notices.h"
 #include "outbox.h"
 #include "store.h"
@@ -101,6 +102,13 @@ to_coordinator(struct ansvar *av, const struct agroup *g, const char *kind,
 	tvars_set(v, "name", m.name);
 	to_member(av, g, &m, kind, cause, v);
 	member_clear(&m);
+}
+
+void
+notice_to_coordinator(struct ansvar *av, const struct agroup *g,
+    const char *kind, const char *cause, struct tvars *v)
+{
+	to_coordinator(av, g, kind, cause, v);
 }
 
 /* A cause key for the n-th event of this prefix: the same event cannot
@@ -263,4 +271,33 @@ notice_undelivered(struct ansvar *av, int64_t outbox_id)
 	free(ref);
 	free(rcpt);
 	free(cause);
+}
+
+/* M8 → M6: the client or a guardian did not come: the coordinator calls. */
+void
+notice_no_shows(struct ansvar *av, const struct agroup *g,
+    const struct meeting *mt)
+{
+	sqlite3_stmt	*st;
+	struct tvars	*v;
+	char		*cause;
+
+	st = db_stmt(av->db, "SELECT m.id, m.name, m.role, coalesce(m.phone, '') "
+	    "FROM attendance a JOIN members m ON m.id = a.member_id WHERE "
+	    "a.meeting_id = ? AND a.present = 0 AND m.role IN ('client', "
+	    "'guardian') ORDER BY m.num", "l", mt->id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		v = tvars_new();
+		tvars_set(v, "absent", col_text(st, 1));
+		tvars_set(v, "absent_phone", col_text(st, 3));
+		if (!strcmp(col_text(st, 2), "client"))
+			tvars_set(v, "is_client", "yes");
+		tvars_setf(v, "meeting", "%s/%d", g->ref, mt->num);
+		cause = xasprintf("noshow:m=%lld:to=%lld", (long long)mt->id,
+		    (long long)sqlite3_column_int64(st, 0));
+		to_coordinator(av, g, "absence-followup", cause, v);
+		free(cause);
+		tvars_free(v);
+	}
+	sqlite3_finalize(st);
 }

@@ -24,6 +24,14 @@ void	notice_group_closed(struct ansvar *, const struct agroup *,
 void	notice_client_adult(struct ansvar *, const struct agroup *, int day);
 /* T2: tell the coordinator that an outbox row failed or was dropped. */
 void	notice_undelivered(struct ansvar *, int64_t outbox_id);
+struct meeting;
+struct tvars;
+/* A mail of `kind` to the group's coordinator, once per cause. */
+void	notice_to_coordinator(struct ansvar *, const struct agroup *,
+	    const char *kind, const char *cause, struct tvars *);
+/* M8: a client or guardian absent from a held meeting: coordinator told. */
+void	notice_no_shows(struct ansvar *, const struct agroup *,
+	    const struct meeting *);
 /* Age of the group's client on a day, in whole years. */
 int	client_age(const struct agroup *, int day);
 

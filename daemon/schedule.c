@@ -9,6 +9,7 @@
 
 #include "audit.h"
 #include "agenda.h"
+#include "followup.h"
 #include "group.h"
 #include "letter.h"
 #include "meeting.h"
@@ -343,10 +344,168 @@ meetings(struct ansvar *av, time_t now)
 	free(ids);
 }
 
+/* A2: each open action's owner is reminded before its evaluation date. */
+static void
+action_reminders(struct ansvar *av, time_t now)
+{
+	sqlite3_stmt	*st;
+	int64_t		*ids = NULL;
+	size_t		 n = 0;
+
+	st = db_stmt(av->db, "SELECT a.id FROM actions a JOIN groups g ON g.id = "
+	    "a.group_id WHERE g.state = 'active' AND a.done_at IS NULL AND NOT "
+	    "EXISTS (SELECT 1 FROM outbox WHERE cause = 'action-remind:a=' || "
+	    "a.id)", "");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		ids = xrealloc(ids, sizeof(*ids) * (n + 1));
+		ids[n++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_stmt	*a;
+		struct agroup	 g;
+		struct member	 m;
+		struct outmail	 om;
+		struct tvars	*v;
+		int		 eval;
+		char		*cause;
+
+		a = db_stmt(av->db, "SELECT group_id, num, goal, owner, evaluate, "
+		    "until FROM actions WHERE id = ?", "l", ids[i]);
+		if (sqlite3_step(a) != SQLITE_ROW ||
+		    date_parse(col_text(a, 4), &eval) == -1 ||
+		    now < send_moment(av, eval - av->cfg->action_remind_days) ||
+		    now > local_instant(eval + 1, 0, 0) ||
+		    group_by_id(av->db, sqlite3_column_int64(a, 0), &g) == -1 ||
+		    member_load(av->db, sqlite3_column_int64(a, 3), &m) == -1) {
+			sqlite3_finalize(a);
+			continue;
+		}
+		v = tvars_new();
+		tvars_set(v, "name", m.name);
+		tvars_set(v, "goal", col_text(a, 2));
+		tvars_set(v, "evaluate", col_text(a, 4));
+		tvars_set(v, "until", col_text(a, 5));
+		tvars_setf(v, "action", "%s/a%d", g.ref, sqlite3_column_int(a, 1));
+		cause = xasprintf("action-remind:a=%lld", (long long)ids[i]);
+		if (m.email) {
+			memset(&om, 0, sizeof(om));
+			om.cause = cause;
+			om.group_id = g.id;
+			om.ref = g.ref;
+			om.kind = "action-reminder";
+			om.to = m.email;
+			om.to_name = m.name;
+			om.lang = m.lang;
+			om.token = m.token;
+			om.vars = v;
+			om.due = now;
+			om.deadline = local_instant(eval + 1, 0, 0);
+			store_begin(av->db);
+			outbox_add(av, &om);
+			store_commit(av->db);
+		}
+		free(cause);
+		tvars_free(v);
+		member_clear(&m);
+		sqlite3_finalize(a);
+	}
+	free(ids);
+}
+
+/* E2: the coordinator is told evaluation_warn_days before it is due. */
+static void
+evaluation_warnings(struct ansvar *av, time_t now)
+{
+	sqlite3_stmt	*st;
+	int64_t		*ids = NULL;
+	size_t		 n = 0;
+
+	st = db_stmt(av->db, "SELECT id FROM groups WHERE state = 'active'", "");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		ids = xrealloc(ids, sizeof(*ids) * (n + 1));
+		ids[n++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < n; i++) {
+		struct agroup	 g;
+		struct tvars	*v;
+		int		 due;
+		char		 date[16], *cause;
+
+		if (group_by_id(av->db, ids[i], &g) == -1 ||
+		    (due = evaluation_due_day(av, &g)) == -1 ||
+		    now < send_moment(av, due - av->cfg->evaluation_warn_days))
+			continue;
+		date_format(due, date, sizeof(date));
+		cause = xasprintf("evaluation-due:g=%lld:due=%s", (long long)g.id,
+		    date);
+		v = tvars_new();
+		tvars_set(v, "due", date);
+		if (now > local_instant(due + 1, 0, 0))
+			tvars_set(v, "overdue", "yes");
+		store_begin(av->db);
+		notice_to_coordinator(av, &g, "evaluation-due", cause, v);
+		store_commit(av->db);
+		tvars_free(v);
+		free(cause);
+	}
+	free(ids);
+}
+
+/* M10: a held meeting with no later one after the grace days. */
+static void
+next_meeting(struct ansvar *av, time_t now)
+{
+	sqlite3_stmt	*st;
+	int64_t		*ids = NULL;
+	size_t		 n = 0;
+
+	st = db_stmt(av->db, "SELECT m.id FROM meetings m JOIN groups g ON "
+	    "g.id = m.group_id WHERE g.state = 'active' AND m.state = "
+	    "'scheduled' AND m.start_at <= ? AND NOT EXISTS (SELECT 1 FROM "
+	    "meetings x WHERE x.group_id = m.group_id AND x.state = 'scheduled' "
+	    "AND x.start_at > m.start_at) AND NOT EXISTS (SELECT 1 FROM outbox "
+	    "WHERE cause = 'next-meeting:m=' || m.id)", "l", (int64_t)now);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		ids = xrealloc(ids, sizeof(*ids) * (n + 1));
+		ids[n++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < n; i++) {
+		struct meeting	 mt;
+		struct agroup	 g;
+		struct tvars	*v;
+		char		*cause, date[16];
+
+		if (meeting_load(av->db, ids[i], &mt) == -1)
+			continue;
+		if (group_by_id(av->db, mt.group_id, &g) == 0 && now >=
+		    send_moment(av, local_day(mt.start) +
+		    av->cfg->next_meeting_grace_days)) {
+			v = tvars_new();
+			tvars_setf(v, "meeting", "%s/%d", g.ref, mt.num);
+			date_format(local_day(mt.start), date, sizeof(date));
+			tvars_set(v, "held", date);
+			cause = xasprintf("next-meeting:m=%lld", (long long)mt.id);
+			store_begin(av->db);
+			notice_to_coordinator(av, &g, "next-meeting", cause, v);
+			store_commit(av->db);
+			free(cause);
+			tvars_free(v);
+		}
+		meeting_clear(&mt);
+	}
+	free(ids);
+}
+
 void
 schedule_run(struct ansvar *av, time_t now)
 {
 	adult_birthdays(av, now);
 	meetings(av, now);
+	action_reminders(av, now);
+	evaluation_warnings(av, now);
+	next_meeting(av, now);
 	undelivered(av);
 }
