@@ -223,6 +223,9 @@ cmd_meeting_move(struct cmd_ctx *ctx, struct args *a)
 	time_t		 start, end;
 	int		 rc;
 
+	if (arg_opt(a, "start") == NULL)
+		return refuse(ctx, EX_USAGE, "meeting move: --start is required\n"
+		    "usage: meeting move %s", ctx->entry->usage);
 	if ((rc = find_meeting(ctx, a->pos[0], &g, &mt)))
 		return rc;
 	if ((rc = group_meets(ctx, &g)) || (strcmp(mt.state, "scheduled") &&

@@ -206,7 +206,10 @@ open_socket(struct ansvar *av)
 	char		*dir = xstrdup(av->cfg->socket);
 
 	/* The socket's directory, /run/ansvar, may be ours to make. */
-	if (mkdir(dirname(dir), 0755) == -1 && errno != EEXIST)
+	/* 0755 despite our umask: socket_group members must reach the socket. */
+	if (mkdir(dirname(dir), 0755) == 0)
+		chmod(dir, 0755);
+	else if (errno != EEXIST)
 		log_warn("%s", dir);
 	free(dir);
 	buf_init(&err);

@@ -103,7 +103,8 @@ undelivered(struct ansvar *av)
 
 	st = db_stmt(av->db, "SELECT id FROM outbox WHERE state IN ('failed', "
 	    "'dropped') AND reported = 0 AND kind != 'mail-undelivered' AND "
-	    "coalesce(last_error, '') != 'group closed'", "");
+	    "coalesce(last_error, '') NOT IN ('group closed', 'meeting cancelled')",
+	    "");
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		ids = xrealloc(ids, sizeof(*ids) * (n + 1));
 		ids[n++] = sqlite3_column_int64(st, 0);

@@ -208,6 +208,16 @@ class TestDaemonLife(unittest.TestCase):
         self.assertEqual(stat.S_IMODE(os.stat(db).st_mode), 0o600)
         self.assertEqual(stat.S_IMODE(os.stat(self.d.state).st_mode), 0o700)
 
+    def test_socket_directory_made_0755_for_the_socket_group(self):
+        d = self.d
+        text = open(d.ini).read().replace(
+            f"socket = {d.sock}", f"socket = {d.dir}/run/ansvar.sock")
+        open(d.ini, "w").write(text)
+        d.sock = f"{d.dir}/run/ansvar.sock"
+        d.start()
+        self.assertEqual(stat.S_IMODE(os.stat(f"{d.dir}/run").st_mode), 0o755)
+        self.assertEqual(d.ok("status").rc, 0)
+
     def test_database_newer_than_binary_refused(self):
         self.d.start()
         self.d.stop()
