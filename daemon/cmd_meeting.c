@@ -346,7 +346,6 @@ static int
 cmd_meeting_list(struct cmd_ctx *ctx, struct args *a)
 {
 	struct agroup	 g;
-	sqlite3_stmt	*st;
 	int64_t		*ids = NULL;
 	size_t		 n = 0;
 	int		 rc;
@@ -354,13 +353,8 @@ cmd_meeting_list(struct cmd_ctx *ctx, struct args *a)
 	if ((rc = find_group(ctx, a->pos[0], &g)))
 		return rc;
 	ctx->result = v_arr();
-	st = db_stmt(ctx->av->db, "SELECT id FROM meetings WHERE group_id = ? "
+	ids = db_ids(ctx->av->db, &n, "SELECT id FROM meetings WHERE group_id = ? "
 	    "ORDER BY num", "l", g.id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		ids = xrealloc(ids, sizeof(*ids) * (n + 1));
-		ids[n++] = sqlite3_column_int64(st, 0);
-	}
-	sqlite3_finalize(st);
 	for (size_t i = 0; i < n; i++) {
 		struct meeting	mt;
 

@@ -246,18 +246,12 @@ void
 meetings_cancel_future(struct ansvar *av, const struct agroup *g,
     const char *reason)
 {
-	sqlite3_stmt	*st;
 	int64_t		*ids = NULL;
 	size_t		 n = 0;
 
-	st = db_stmt(av->db, "SELECT id FROM meetings WHERE group_id = ? AND "
+	ids = db_ids(av->db, &n, "SELECT id FROM meetings WHERE group_id = ? AND "
 	    "state = 'scheduled' AND start_at > ?", "ll", g->id,
 	    (int64_t)clock_now(&av->clock));
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		ids = xrealloc(ids, sizeof(*ids) * (n + 1));
-		ids[n++] = sqlite3_column_int64(st, 0);
-	}
-	sqlite3_finalize(st);
 	for (size_t i = 0; i < n; i++) {
 		struct meeting	mt;
 

@@ -97,19 +97,13 @@ adult_birthdays(struct ansvar *av, time_t now)
 static void
 undelivered(struct ansvar *av)
 {
-	sqlite3_stmt	*st;
 	int64_t		*ids = NULL;
 	size_t		 n = 0;
 
-	st = db_stmt(av->db, "SELECT id FROM outbox WHERE state IN ('failed', "
+	ids = db_ids(av->db, &n, "SELECT id FROM outbox WHERE state IN ('failed', "
 	    "'dropped') AND reported = 0 AND kind != 'mail-undelivered' AND "
 	    "coalesce(last_error, '') NOT IN ('group closed', 'meeting cancelled')",
 	    "");
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		ids = xrealloc(ids, sizeof(*ids) * (n + 1));
-		ids[n++] = sqlite3_column_int64(st, 0);
-	}
-	sqlite3_finalize(st);
 	for (size_t i = 0; i < n; i++) {
 		store_begin(av->db);
 		notice_undelivered(av, ids[i]);
@@ -250,18 +244,12 @@ post_letters(struct ansvar *av, const struct agroup *g,
 static void
 agenda_send(struct ansvar *av, const struct agroup *g, const struct meeting *mt)
 {
-	sqlite3_stmt	*st;
 	int64_t		*ids = NULL;
 	size_t		 n = 0;
 
-	st = db_stmt(av->db, "SELECT m.id FROM invitees i JOIN members m ON "
+	ids = db_ids(av->db, &n, "SELECT m.id FROM invitees i JOIN members m ON "
 	    "m.id = i.member_id WHERE i.meeting_id = ? AND m.email IS NOT NULL "
 	    "AND m.channel = 'mail' AND m.removed_at IS NULL", "l", mt->id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		ids = xrealloc(ids, sizeof(*ids) * (n + 1));
-		ids[n++] = sqlite3_column_int64(st, 0);
-	}
-	sqlite3_finalize(st);
 	for (size_t i = 0; i < n; i++) {
 		struct member	 m;
 		struct outmail	 om;
@@ -305,18 +293,12 @@ agenda_send(struct ansvar *av, const struct agroup *g, const struct meeting *mt)
 static void
 meetings(struct ansvar *av, time_t now)
 {
-	sqlite3_stmt	*st;
 	int64_t		*ids = NULL;
 	size_t		 n = 0;
 
-	st = db_stmt(av->db, "SELECT m.id FROM meetings m JOIN groups g ON "
+	ids = db_ids(av->db, &n, "SELECT m.id FROM meetings m JOIN groups g ON "
 	    "g.id = m.group_id WHERE m.state = 'scheduled' AND g.state = "
 	    "'active' AND m.start_at > ? ORDER BY m.start_at", "l", (int64_t)now);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		ids = xrealloc(ids, sizeof(*ids) * (n + 1));
-		ids[n++] = sqlite3_column_int64(st, 0);
-	}
-	sqlite3_finalize(st);
 	for (size_t i = 0; i < n; i++) {
 		struct meeting	mt;
 		struct agroup	g;
@@ -349,19 +331,13 @@ meetings(struct ansvar *av, time_t now)
 static void
 action_reminders(struct ansvar *av, time_t now)
 {
-	sqlite3_stmt	*st;
 	int64_t		*ids = NULL;
 	size_t		 n = 0;
 
-	st = db_stmt(av->db, "SELECT a.id FROM actions a JOIN groups g ON g.id = "
+	ids = db_ids(av->db, &n, "SELECT a.id FROM actions a JOIN groups g ON g.id = "
 	    "a.group_id WHERE g.state = 'active' AND a.done_at IS NULL AND NOT "
 	    "EXISTS (SELECT 1 FROM outbox WHERE cause = 'action-remind:a=' || "
 	    "a.id)", "");
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		ids = xrealloc(ids, sizeof(*ids) * (n + 1));
-		ids[n++] = sqlite3_column_int64(st, 0);
-	}
-	sqlite3_finalize(st);
 	for (size_t i = 0; i < n; i++) {
 		sqlite3_stmt	*a;
 		struct agroup	 g;
@@ -418,16 +394,10 @@ action_reminders(struct ansvar *av, time_t now)
 static void
 evaluation_warnings(struct ansvar *av, time_t now)
 {
-	sqlite3_stmt	*st;
 	int64_t		*ids = NULL;
 	size_t		 n = 0;
 
-	st = db_stmt(av->db, "SELECT id FROM groups WHERE state = 'active'", "");
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		ids = xrealloc(ids, sizeof(*ids) * (n + 1));
-		ids[n++] = sqlite3_column_int64(st, 0);
-	}
-	sqlite3_finalize(st);
+	ids = db_ids(av->db, &n, "SELECT id FROM groups WHERE state = 'active'", "");
 	for (size_t i = 0; i < n; i++) {
 		struct agroup	 g;
 		struct tvars	*v;
@@ -458,21 +428,15 @@ evaluation_warnings(struct ansvar *av, time_t now)
 static void
 next_meeting(struct ansvar *av, time_t now)
 {
-	sqlite3_stmt	*st;
 	int64_t		*ids = NULL;
 	size_t		 n = 0;
 
-	st = db_stmt(av->db, "SELECT m.id FROM meetings m JOIN groups g ON "
+	ids = db_ids(av->db, &n, "SELECT m.id FROM meetings m JOIN groups g ON "
 	    "g.id = m.group_id WHERE g.state = 'active' AND m.state = "
 	    "'scheduled' AND m.start_at <= ? AND NOT EXISTS (SELECT 1 FROM "
 	    "meetings x WHERE x.group_id = m.group_id AND x.state = 'scheduled' "
 	    "AND x.start_at > m.start_at) AND NOT EXISTS (SELECT 1 FROM outbox "
 	    "WHERE cause = 'next-meeting:m=' || m.id)", "l", (int64_t)now);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		ids = xrealloc(ids, sizeof(*ids) * (n + 1));
-		ids[n++] = sqlite3_column_int64(st, 0);
-	}
-	sqlite3_finalize(st);
 	for (size_t i = 0; i < n; i++) {
 		struct meeting	 mt;
 		struct agroup	 g;

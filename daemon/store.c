@@ -256,6 +256,27 @@ db_str(sqlite3 *db, const char *sql, const char *types, ...)
 	return v;
 }
 
+/* The first column of every row, for work that commits row by row: no
+ * statement stays open across those commits. */
+int64_t *
+db_ids(sqlite3 *db, size_t *n, const char *sql, const char *types, ...)
+{
+	sqlite3_stmt	*st;
+	va_list		 ap;
+	int64_t		*v = NULL;
+
+	va_start(ap, types);
+	st = vstmt(db, sql, types, ap);
+	va_end(ap);
+	*n = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		v = xrealloc(v, sizeof(*v) * (*n + 1));
+		v[(*n)++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	return v;
+}
+
 const char *
 col_text(sqlite3_stmt *st, int i)
 {

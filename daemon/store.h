@@ -29,6 +29,8 @@ int		 db_try(sqlite3 *, const char *sql, const char *types, ...);
 int64_t		 db_int(sqlite3 *, int64_t dflt, const char *sql,
 		    const char *types, ...);
 char		*db_str(sqlite3 *, const char *sql, const char *types, ...);
+int64_t		*db_ids(sqlite3 *, size_t *n, const char *sql,
+		    const char *types, ...);	/* malloc'd; NULL when none */
 const char	*col_text(sqlite3_stmt *, int);	/* "" for NULL */
 
 #endif
