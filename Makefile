@@ -15,7 +15,7 @@ SYSCONFDIR ?= /etc
 UNITDIR	?= /lib/systemd/system
 
 PKGS	 = inih sqlite3 gmime-3.0 libsystemd libesmtp-1.0 openssl libical \
-	   cairo-pdf pangocairo
+	   cairo-pdf pangocairo libcurl
 CC	?= cc
 CFLAGS	?= -O2 -g
 WFLAGS	 = -pthread -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
@@ -31,10 +31,10 @@ UNIT_SRC   = $(sort $(wildcard tests/unit/test_*.c))
 
 # Debian packages: to build, to run, and to test.
 BUILD_DEBS = gcc make pkg-config libc6-dev libinih-dev libsqlite3-dev \
-	     libgmime-3.0-dev libsystemd-dev libesmtp-dev libssl-dev libical-dev \
+	     libgmime-3.0-dev libsystemd-dev libesmtp-dev libssl-dev libical-dev libcurl4-openssl-dev \
 	     libcairo2-dev libpango1.0-dev fonts-dejavu-core tzdata
 CHECK_DEBS = $(BUILD_DEBS) check python3 python3-aiosmtpd python3-holidays openssl \
-	     python3-icalendar poppler-utils \
+	     python3-icalendar poppler-utils dovecot-imapd dovecot-lmtpd \
 	     sqlite3 util-linux procps
 
 all: daemon/ansvard cli/ansvarctl
