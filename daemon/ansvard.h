@@ -16,6 +16,7 @@
 struct ctl;
 struct mailtext;
 struct sender;
+struct fetcher;
 
 struct ansvar {
 	struct config	*cfg;
@@ -25,6 +26,7 @@ struct ansvar {
 	struct ctl	*ctl;
 	struct mailtext	*texts;
 	struct sender	*sender;	/* with [smtp]; NULL for the Maildir */
+	struct fetcher	*fetcher;	/* with [imap] */
 	int		 lock_fd;
 	bool		 foreground;
 	time_t		 next_work;	/* when the loop must run work_run() */

@@ -18,7 +18,7 @@
 
 static const struct cmd_entry *tables[] = {
 	cmd_group_entries, cmd_member_entries, cmd_meeting_entries,
-	cmd_followup_entries, cmd_ops_entries,
+	cmd_followup_entries, cmd_mail_entries, cmd_ops_entries,
 };
 
 void

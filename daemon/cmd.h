@@ -73,6 +73,7 @@ extern const struct cmd_entry cmd_member_entries[];
 extern const struct cmd_entry cmd_ops_entries[];
 extern const struct cmd_entry cmd_meeting_entries[];
 extern const struct cmd_entry cmd_followup_entries[];
+extern const struct cmd_entry cmd_mail_entries[];
 
 void	 cmd_execute(struct ansvar *, const struct request *, struct buf *reply);
 void	 reply_frame(struct buf *, uint32_t type, const void *, size_t);
@@ -102,6 +103,10 @@ int	check_date(struct cmd_ctx *, const char *what, const char *, int *day);
 struct agroup;
 int	find_group(struct cmd_ctx *, const char *ref, struct agroup *);
 int	group_access(struct cmd_ctx *, const struct agroup *, bool write);
+struct meeting;
+/* REF/N: the group (with access checked) and its meeting N. */
+int	find_meeting(struct cmd_ctx *, const char *spec, struct agroup *,
+	    struct meeting *);
 /* Refuse with 77 and have the refusal audited. */
 int	deny(struct cmd_ctx *, const char *ref, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));

@@ -10,6 +10,7 @@
 #include "followup.h"
 #include "group.h"
 #include "notices.h"
+#include "schedule.h"
 #include "store.h"
 
 /* G5: fewer services than the policy asks for is allowed, but said. */
@@ -118,6 +119,7 @@ static void
 followup_flags(struct cmd_ctx *ctx, const struct agroup *g, struct val *arr)
 {
 	struct ansvar	*av = ctx->av;
+	sqlite3_stmt	*st;
 	int		 today = local_day(clock_now(&av->clock)), due, last;
 	int64_t		 activated, overdue;
 	char		 date[16], *s;
@@ -140,6 +142,25 @@ followup_flags(struct cmd_ctx *ctx, const struct agroup *g, struct val *arr)
 		a_str(arr, s);
 		free(s);
 	}
+	/* M9: minutes not recorded minutes_due_days after the meeting. */
+	st = db_stmt(av->db, "SELECT num, start_at FROM meetings m WHERE "
+	    "group_id = ? AND state = 'scheduled' AND end_at <= ? AND NOT EXISTS "
+	    "(SELECT 1 FROM minutes x WHERE x.meeting_id = m.id) ORDER BY num",
+	    "ll", g->id, (int64_t)clock_now(&av->clock));
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int mdue = local_day((time_t)sqlite3_column_int64(st, 1)) +
+		    av->cfg->minutes_due_days;
+
+		/* from the moment the coordinator is told */
+		if (clock_now(&av->clock) < send_moment(av, mdue))
+			continue;
+		date_format(mdue, date, sizeof(date));
+		s = xasprintf("minutes for meeting %d overdue since %s (M9)",
+		    sqlite3_column_int(st, 0), date);
+		a_str(arr, s);
+		free(s);
+	}
+	sqlite3_finalize(st);
 	date_format(today, date, sizeof(date));
 	if ((overdue = db_int(av->db, 0, "SELECT count(*) FROM actions WHERE "
 	    "group_id = ? AND done_at IS NULL AND evaluate < ?", "ls", g->id,

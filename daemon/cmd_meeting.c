@@ -15,7 +15,7 @@
 #include "store.h"
 
 /* REF/N: the group (with access checked) and its meeting N. */
-static int
+int
 find_meeting(struct cmd_ctx *ctx, const char *spec, struct agroup *g,
     struct meeting *mt)
 {
@@ -390,9 +390,11 @@ cmd_meeting_show(struct cmd_ctx *ctx, struct args *a)
 		o_str(o, "minute_taker", NULL);
 	inv = o_arr(o, "invitees");
 	st = db_stmt(ctx->av->db, "SELECT m.num, m.name, m.role, coalesce("
-	    "m.service, ''), m.email, m.channel, i.guest FROM invitees i JOIN "
-	    "members m ON m.id = i.member_id WHERE i.meeting_id = ? ORDER BY "
-	    "m.num", "l", mt.id);
+	    "m.service, ''), m.email, m.channel, i.guest, (SELECT partstat FROM "
+	    "answers x WHERE x.meeting_id = i.meeting_id AND x.member_id = "
+	    "i.member_id AND x.sequence >= ?2) FROM invitees i JOIN members m ON "
+	    "m.id = i.member_id WHERE i.meeting_id = ?1 ORDER BY m.num", "li",
+	    mt.id, mt.sequence);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct val *r = a_obj(inv);
 
@@ -404,6 +406,8 @@ cmd_meeting_show(struct cmd_ctx *ctx, struct args *a)
 		    NULL : col_text(st, 4));
 		o_str(r, "channel", col_text(st, 5));
 		o_bool(r, "guest", sqlite3_column_int(st, 6));
+		o_str(r, "answer", sqlite3_column_type(st, 7) == SQLITE_NULL ?
+		    NULL : col_text(st, 7));
 	}
 	sqlite3_finalize(st);
 	meeting_clear(&mt);

@@ -64,6 +64,33 @@ status_groups(struct cmd_ctx *ctx, struct val *arr)
 	free(refs);
 }
 
+/* R2: received mail left alone or not trusted, and the mailbox's state. */
+static void
+status_mail_in(struct cmd_ctx *ctx, struct val *o)
+{
+	static const char *const counted[][2] = { { "unknown", "unknown" },
+	    { "reply-unknown", "reply_unknown" }, { "unverified", "unverified" },
+	    { "malformed", "malformed" }, { "too-big", "too_big" } };
+	sqlite3_stmt	*st;
+
+	for (size_t i = 0; i < sizeof(counted) / sizeof(*counted); i++)
+		o_int(o, counted[i][1], db_int(ctx->av->db, 0, "SELECT count(*) "
+		    "FROM inbox WHERE class = ?", "s", counted[i][0]));
+	o_bool(o, "imap", ctx->av->cfg->imap);
+	st = db_stmt(ctx->av->db, "SELECT polled_at, error FROM imap_state "
+	    "WHERE mailbox = ?", "s", ctx->av->cfg->imap ?
+	    ctx->av->cfg->imap_mailbox : "");
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		fmt_time(o, "last_poll", st, 0);
+		o_str(o, "error", sqlite3_column_type(st, 1) == SQLITE_NULL ?
+		    NULL : col_text(st, 1));
+	} else {
+		o_str(o, "last_poll", NULL);
+		o_str(o, "error", NULL);
+	}
+	sqlite3_finalize(st);
+}
+
 static int
 cmd_status(struct cmd_ctx *ctx, struct args *a)
 {
@@ -96,6 +123,8 @@ cmd_status(struct cmd_ctx *ctx, struct args *a)
 	}
 	if (a->npos == 0)
 		status_groups(ctx, o_arr(o, "groups"));
+	if (a->npos == 0 && ctx->admin)
+		status_mail_in(ctx, o_obj(o, "mail_in"));
 	outbox = o_obj(o, "outbox");
 	for (const char *const *s = (const char *const[]){ "pending", "sent",
 	    "failed", "dropped", NULL }; *s; s++)

@@ -110,11 +110,44 @@ invitation_body(const struct mail *m)
 	return GMIME_OBJECT(mixed);
 }
 
+/*
+ * A received mail forwarded as message/rfc822 (R2).  That type allows no
+ * base64 (RFC 2046 §5.2.1), so parts with 8-bit content are re-encoded as
+ * 7-bit (quoted-printable or base64): every body and attachment decodes
+ * to the same bytes.  What GMime cannot read goes as an .eml file.
+ */
+static GMimeObject *
+forwarded_part(const struct mail *m)
+{
+	GMimeStream		*mem;
+	GMimeParser		*parser;
+	GMimeMessage		*orig;
+	GMimeMessagePart	*mp;
+	GMimePart		*raw;
+
+	mem = g_mime_stream_mem_new_with_buffer(m->attach, m->attach_len);
+	parser = g_mime_parser_new_with_stream(mem);
+	orig = g_mime_parser_construct_message(parser, NULL);
+	g_object_unref(parser);
+	g_object_unref(mem);
+	if (orig == NULL) {
+		raw = bytes_part("application", "octet-stream", m->attach,
+		    m->attach_len);
+		g_mime_part_set_filename(raw, m->attach_name);
+		return GMIME_OBJECT(raw);
+	}
+	g_mime_object_encode(GMIME_OBJECT(orig), GMIME_ENCODING_CONSTRAINT_7BIT);
+	mp = g_mime_message_part_new_with_message("rfc822", orig);
+	g_object_unref(orig);
+	return GMIME_OBJECT(mp);
+}
+
 static GMimeObject *
 attachment_body(const struct mail *m)
 {
 	GMimeMultipart	*mixed = g_mime_multipart_new_with_subtype("mixed");
-	GMimePart	*text = text_part(m->body), *att;
+	GMimePart	*text = text_part(m->body);
+	GMimeObject	*att;
 	char		 type[64];
 	char		*slash;
 
@@ -122,10 +155,15 @@ attachment_body(const struct mail *m)
 	if ((slash = strchr(type, '/')) == NULL)
 		fatalx("compose: bad attachment type %s", type);
 	*slash = '\0';
-	att = bytes_part(type, slash + 1, m->attach, m->attach_len);
-	g_mime_part_set_filename(att, m->attach_name);
+	if (!strcmp(m->attach_type, "message/rfc822"))
+		att = forwarded_part(m);
+	else {
+		att = GMIME_OBJECT(bytes_part(type, slash + 1, m->attach,
+		    m->attach_len));
+		g_mime_part_set_filename(GMIME_PART(att), m->attach_name);
+	}
 	g_mime_multipart_add(mixed, GMIME_OBJECT(text));
-	g_mime_multipart_add(mixed, GMIME_OBJECT(att));
+	g_mime_multipart_add(mixed, att);
 	g_object_unref(text);
 	g_object_unref(att);
 	return GMIME_OBJECT(mixed);
@@ -160,6 +198,9 @@ compose_message(const struct config *cfg, const struct mail *m, size_t *len)
 	g_mime_object_set_header(obj, "X-Ansvar-Kind", m->kind, NULL);
 	if (m->ref)
 		g_mime_object_set_header(obj, "X-Ansvar-Ref", m->ref, NULL);
+	if (m->verified)
+		g_mime_object_set_header(obj, "X-Ansvar-Verified", m->verified,
+		    NULL);
 	if (m->ics)
 		body = invitation_body(m);
 	else if (m->attach)

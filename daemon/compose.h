@@ -18,11 +18,13 @@ struct mail {
 	const char	*message_id;	/* without <> */
 	const char	*kind;		/* X-Ansvar-Kind */
 	const char	*ref;		/* X-Ansvar-Ref, may be NULL */
+	const char	*verified;	/* X-Ansvar-Verified (a forward), or NULL */
 	time_t		 date;
 	/* An invitation: the iCalendar object and its iTIP method. */
 	const char	*ics;
 	const char	*method;
-	/* One attachment, e.g. a letter as PDF. */
+	/* One attachment, e.g. a letter as PDF; "message/rfc822" forwards a
+	 * received mail. */
 	const char	*attach_name;
 	const char	*attach_type;	/* "application/pdf" */
 	const void	*attach;

@@ -94,6 +94,7 @@ static const struct keydef keys[] = {
 	{ "imap", "mailbox", K_STR, O(imap_mailbox), "INBOX", 0, 0, NULL, "a mailbox name" },
 	{ "imap", "processed_mailbox", K_OPTSTR, O(imap_processed_mailbox), "", 0, 0, NULL, "a mailbox name, or empty" },
 	{ "imap", "poll_seconds", K_INT, O(imap_poll_seconds), "60", 5, 86400, NULL, "a number of seconds (5-86400)" },
+	{ "imap", "max_message_mb", K_INT, O(imap_max_message_mb), "10", 1, 100, NULL, "a number of megabytes (1-100)" },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -415,6 +416,42 @@ key_line(struct parse *p, const char *section, const char *name)
 	return p->section_line[section_index(section)];
 }
 
+/* [imap] url: imaps://HOST[:PORT] or imap://HOST[:PORT] (STARTTLS), and
+ * tls = off only for imap:// on this machine. */
+static void
+imap_url_check(struct parse *p)
+{
+	const char	*u = p->cfg->imap_url, *h;
+	char		 host[256];
+	size_t		 n;
+
+	if (!strncasecmp(u, "imaps://", 8))
+		h = u + 8;
+	else if (!strncasecmp(u, "imap://", 7))
+		h = u + 7;
+	else {
+		perr(p, key_line(p, "imap", "url"), "url", "bad value (expected "
+		    "imaps://host[:port] or imap://host[:port], got \"%s\")", u);
+		return;
+	}
+	if (*h == '[')
+		n = strcspn(h, "]") + (h[strcspn(h, "]")] == ']');
+	else
+		n = strcspn(h, ":/");
+	if (n == 0 || n >= sizeof(host)) {
+		perr(p, key_line(p, "imap", "url"), "url", "bad value (expected "
+		    "imaps://host[:port] or imap://host[:port], got \"%s\")", u);
+		return;
+	}
+	memcpy(host, h, n);
+	host[n] = '\0';
+	if (p->cfg->imap_tls && !strcmp(p->cfg->imap_tls, "off") &&
+	    (h == u + 8 || !loopback(host)))
+		perr(p, key_line(p, "imap", "tls"), "tls", "off is only allowed "
+		    "for imap:// to a server on this machine (expected required "
+		    "for \"%s\")", u);
+}
+
 /* Required keys: those without a default, in every section that is used. */
 static void
 required(struct parse *p)
@@ -436,6 +473,8 @@ required(struct parse *p)
 		perr(p, key_line(p, "smtp", "tls"), "tls", "off is only allowed "
 		    "for a server on this machine (expected required or optional "
 		    "for host \"%s\")", p->cfg->smtp_host);
+	if (p->cfg->imap && p->cfg->imap_url)
+		imap_url_check(p);
 	if (p->cfg->smtp && p->cfg->smtp_user && *p->cfg->smtp_user &&
 	    !*p->cfg->smtp_password_file)
 		perr(p, key_line(p, "smtp", "user"), "password_file", "missing in "

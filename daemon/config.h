@@ -78,6 +78,7 @@ struct config {
 	char	*imap_mailbox;
 	char	*imap_processed_mailbox;
 	int	 imap_poll_seconds;
+	int	 imap_max_message_mb;
 };
 
 /* Returns NULL and fills errs with one "FILE:LINE: ..." line per problem. */

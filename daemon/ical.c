@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libical/ical.h>
 
@@ -141,4 +142,104 @@ ical_build(const struct ical_event *ev, char *err, size_t errlen)
 		return NULL;
 	}
 	return text;
+}
+
+/* "mailto:a@b" (any case, maybe with spaces) to "a@b"; NULL if no mailto. */
+static char *
+mailto(const char *v)
+{
+	while (v && (*v == ' ' || *v == '\t'))
+		v++;
+	if (v == NULL || strncasecmp(v, "mailto:", 7))
+		return NULL;
+	v += 7;
+	return xstrdup(v);
+}
+
+/* UTC seconds of a DTSTAMP, or 0. */
+static time_t
+utc_seconds(struct icaltimetype t)
+{
+	if (icaltime_is_null_time(t) || !icaltime_is_valid_time(t))
+		return 0;
+	return icaltime_as_timet_with_zone(t, t.zone ? t.zone :
+	    icaltimezone_get_utc_timezone());
+}
+
+int
+ical_reply_parse(const char *text, struct ical_reply *r, char *err,
+    size_t errlen)
+{
+	icalcomponent	*cal, *ev;
+	icalproperty	*p;
+	int		 rc = -1;
+
+	memset(r, 0, sizeof(*r));
+	icalerror_set_errors_are_fatal(0);
+	cal = icalparser_parse_string(text);
+	if (cal == NULL || icalcomponent_isa(cal) != ICAL_VCALENDAR_COMPONENT) {
+		snprintf(err, errlen, "not an iCalendar object");
+		goto done;
+	}
+	switch (icalcomponent_get_method(cal)) {
+	case ICAL_METHOD_REPLY: r->method = "REPLY"; break;
+	case ICAL_METHOD_REQUEST: r->method = "REQUEST"; break;
+	case ICAL_METHOD_CANCEL: r->method = "CANCEL"; break;
+	case ICAL_METHOD_COUNTER: r->method = "COUNTER"; break;
+	case ICAL_METHOD_REFRESH: r->method = "REFRESH"; break;
+	case ICAL_METHOD_NONE: r->method = ""; break;
+	default: r->method = "OTHER"; break;
+	}
+	for (ev = icalcomponent_get_first_component(cal, ICAL_VEVENT_COMPONENT);
+	    ev; ev = icalcomponent_get_next_component(cal,
+	    ICAL_VEVENT_COMPONENT)) {
+		if (r->nevents++ > 0)
+			continue;
+		if (icalcomponent_get_uid(ev))
+			r->uid = xstrdup(icalcomponent_get_uid(ev));
+		if ((p = icalcomponent_get_first_property(ev,
+		    ICAL_SEQUENCE_PROPERTY)) != NULL)
+			r->sequence = icalproperty_get_sequence(p);
+		if ((p = icalcomponent_get_first_property(ev,
+		    ICAL_DTSTAMP_PROPERTY)) != NULL)
+			r->dtstamp = utc_seconds(icalproperty_get_dtstamp(p));
+		if ((p = icalcomponent_get_first_property(ev,
+		    ICAL_COMMENT_PROPERTY)) != NULL && icalproperty_get_comment(p))
+			r->comment = xstrdup(icalproperty_get_comment(p));
+		for (p = icalcomponent_get_first_property(ev,
+		    ICAL_ATTENDEE_PROPERTY); p; p = icalcomponent_get_next_property(
+		    ev, ICAL_ATTENDEE_PROPERTY)) {
+			icalparameter	*ps;
+
+			if (r->nattendees++ > 0)
+				continue;
+			r->attendee = mailto(icalproperty_get_attendee(p));
+			ps = icalproperty_get_first_parameter(p,
+			    ICAL_PARTSTAT_PARAMETER);
+			switch (ps ? icalparameter_get_partstat(ps) :
+			    ICAL_PARTSTAT_NONE) {
+			case ICAL_PARTSTAT_ACCEPTED: r->partstat = "accepted"; break;
+			case ICAL_PARTSTAT_TENTATIVE: r->partstat = "tentative"; break;
+			case ICAL_PARTSTAT_DECLINED: r->partstat = "declined"; break;
+			case ICAL_PARTSTAT_DELEGATED: r->partstat = "delegated"; break;
+			case ICAL_PARTSTAT_NEEDSACTION: r->partstat = "needs-action"; break;
+			case ICAL_PARTSTAT_NONE: r->partstat = ""; break;
+			default: r->partstat = "other"; break;
+			}
+		}
+	}
+	rc = 0;
+done:
+	if (cal)
+		icalcomponent_free(cal);
+	return rc;
+}
+
+void
+ical_reply_clear(struct ical_reply *r)
+{
+	free(r->uid);
+	free(r->attendee);
+	free(r->comment);
+	memset(r, 0, sizeof(*r));
 }

@@ -34,4 +34,22 @@ struct ical_event {
 /* The VCALENDAR as text (CRLF, folded); malloc'd, or NULL with err. */
 char	*ical_build(const struct ical_event *, char *err, size_t errlen);
 
+/* What a received iCalendar object says, for iTIP REPLY handling. */
+struct ical_reply {
+	const char	*method;	/* REPLY, REQUEST, ..., "" for none */
+	char		*uid;		/* of the first VEVENT, or NULL */
+	int		 sequence;
+	time_t		 dtstamp;	/* 0: none */
+	char		*attendee;	/* the first ATTENDEE's address, or NULL */
+	const char	*partstat;	/* accepted, tentative, declined, ... */
+	char		*comment;
+	int		 nevents;
+	int		 nattendees;
+};
+
+/* 0 when text is an iCalendar object (whatever it says), -1 with err. */
+int	ical_reply_parse(const char *text, struct ical_reply *, char *err,
+	    size_t errlen);
+void	ical_reply_clear(struct ical_reply *);
+
 #endif

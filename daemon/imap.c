@@ -1167,10 +1167,27 @@ imap_search_after(struct imap *im, uint32_t after_uid, uint32_t **uids,
 	return (int)n;
 }
 
+/* Does the FLAGS list of this FETCH line hold \Seen? */
+static int
+has_seen(const char *line)
+{
+	const char	*f = strcasestr(line, "FLAGS (");
+	size_t		 n;
+
+	if (f == NULL)
+		return 0;
+	f += 7;
+	n = strcspn(f, ")");
+	for (const char *p = f; p < f + n; p++)
+		if (!strncasecmp(p, "\\Seen", 5) && (p[5] == ' ' || p[5] == ')'))
+			return 1;
+	return 0;
+}
+
 int
 imap_fetch(struct imap *im, uint32_t uidvalidity, uint32_t uid,
-    size_t max_bytes, char **msg, size_t *len, int *too_big, char *err,
-    size_t errlen)
+    size_t max_bytes, char **msg, size_t *len, int *too_big, int *was_seen,
+    char *err, size_t errlen)
 {
 	char		*url, *cmd, *p, *line;
 	uint64_t	 size = 0, v;
@@ -1180,6 +1197,8 @@ imap_fetch(struct imap *im, uint32_t uidvalidity, uint32_t uid,
 	*msg = NULL;
 	*len = 0;
 	*too_big = 0;
+	if (was_seen)
+		*was_seen = 0;
 	if (uid == 0 || uidvalidity == 0) {
 		snprintf(err, errlen, "fetch: UID and UIDVALIDITY must not be "
 		    "0");
@@ -1187,7 +1206,7 @@ imap_fetch(struct imap *im, uint32_t uidvalidity, uint32_t uid,
 	}
 	/* UIDVALIDITY in the URL: curl refuses (78) if the mailbox changed */
 	url = xasprintf("%s;UIDVALIDITY=%" PRIu32, im->box_url, uidvalidity);
-	cmd = xasprintf("UID FETCH %" PRIu32 " (UID RFC822.SIZE)", uid);
+	cmd = xasprintf("UID FETCH %" PRIu32 " (UID RFC822.SIZE FLAGS)", uid);
 	rc = perform(im, url, cmd, 65536);
 	free(cmd);
 	free(url);
@@ -1205,8 +1224,11 @@ imap_fetch(struct imap *im, uint32_t uidvalidity, uint32_t uid,
 	p = im->body.data;
 	while ((line = next_line(&p)) != NULL)
 		if (fetch_item(line, "UID", UINT32_MAX, &v) == 0 && v == uid &&
-		    fetch_item(line, "RFC822.SIZE", UINT64_MAX, &size) == 0)
+		    fetch_item(line, "RFC822.SIZE", UINT64_MAX, &size) == 0) {
 			found = 1;
+			if (was_seen)
+				*was_seen = has_seen(line);
+		}
 	if (!found) {
 		snprintf(err, errlen, "no message with UID %" PRIu32 " in the "
 		    "mailbox on %s", uid, im->hostport);
@@ -1273,9 +1295,26 @@ flag_ok(const char *flag)
 	return 1;
 }
 
+static int store_flag(struct imap *, uint32_t, const char *, char,
+    char *, size_t);
+
 int
 imap_flag(struct imap *im, uint32_t uid, const char *flag, char *err,
     size_t errlen)
+{
+	return store_flag(im, uid, flag, '+', err, errlen);
+}
+
+int
+imap_unflag(struct imap *im, uint32_t uid, const char *flag, char *err,
+    size_t errlen)
+{
+	return store_flag(im, uid, flag, '-', err, errlen);
+}
+
+static int
+store_flag(struct imap *im, uint32_t uid, const char *flag, char sign,
+    char *err, size_t errlen)
 {
 	char		*cmd;
 	CURLcode	 rc;
@@ -1292,7 +1331,8 @@ imap_flag(struct imap *im, uint32_t uid, const char *flag, char *err,
 		    im->hostport);
 		return -1;
 	}
-	cmd = xasprintf("UID STORE %" PRIu32 " +FLAGS.SILENT (%s)", uid, flag);
+	cmd = xasprintf("UID STORE %" PRIu32 " %cFLAGS.SILENT (%s)", uid, sign,
+	    flag);
 	rc = perform(im, im->box_url, cmd, 1024 * 1024);
 	free(cmd);
 	if (rc != CURLE_OK) {

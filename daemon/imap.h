@@ -41,13 +41,17 @@ int	 imap_search_after(struct imap *, uint32_t after_uid, uint32_t **uids,
 /* The message's exact bytes in *msg (malloc'd, NUL added after *len bytes).
  * Fails (rc 78 from curl, "UIDVALIDITY has changed") unless the mailbox
  * still has uidvalidity.  A message over max_bytes is not fetched: -1 with
- * *too_big = 1.  Fetching sets \Seen (curl has no BODY.PEEK URL). */
+ * *too_big = 1.  Fetching sets \Seen (curl has no BODY.PEEK URL); *was_seen
+ * (may be NULL) says whether it was set before. */
 int	 imap_fetch(struct imap *, uint32_t uidvalidity, uint32_t uid,
-	    size_t max_bytes, char **msg, size_t *len, int *too_big, char *err,
-	    size_t errlen);
+	    size_t max_bytes, char **msg, size_t *len, int *too_big,
+	    int *was_seen, char *err, size_t errlen);
 /* UID STORE uid +FLAGS.SILENT (flag): \Seen, \Answered, \Flagged, \Draft
  * or a keyword; \Deleted is refused. */
 int	 imap_flag(struct imap *, uint32_t uid, const char *flag, char *err,
+	    size_t errlen);
+/* UID STORE uid -FLAGS.SILENT (flag): e.g. to put \Seen back as it was. */
+int	 imap_unflag(struct imap *, uint32_t uid, const char *flag, char *err,
 	    size_t errlen);
 /* UID COPY uid to mailbox, CREATEd (and subscribed) on first use. */
 int	 imap_copy(struct imap *, uint32_t uid, const char *mailbox, char *err,

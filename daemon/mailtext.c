@@ -27,6 +27,16 @@ static const char *kinds[] = {
 	"evaluation-due",
 	"next-meeting",
 	"absence-followup",
+	"rsvp-reminder",
+	"rsvp-followup",
+	"substitute-request",
+	"member-declined",
+	"forward",
+	"minutes-reminder",
+	"minutes-overdue",
+	"minutes",
+	"minutes-post",
+	"minutes-comment",
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 static const char *langs[] = { "nb", "en" };

@@ -26,6 +26,7 @@
 #include "maildir.h"
 #include "outbox.h"
 #include "schedule.h"
+#include "fetcher.h"
 #include "sender.h"
 #include "smtp.h"
 #include "store.h"
@@ -103,9 +104,9 @@ ansvar_reload(struct ansvar *av)
 	buf_free(&err);
 	/* What was bound at start stays; say so rather than half-apply it. */
 	/* The transport is chosen at start: keep all as it runs. */
-	if (cfg->smtp != av->cfg->smtp || cfg->imap) {
-		log_warnx("reload: adding or removing [smtp] (or adding [imap]) "
-		    "needs a restart; keeping the running configuration");
+	if (cfg->smtp != av->cfg->smtp || cfg->imap != av->cfg->imap) {
+		log_warnx("reload: adding or removing [smtp] or [imap] needs a "
+		    "restart; keeping the running configuration");
 		config_free(cfg);
 		mailtext_free(texts);
 		sd_notify(0, "READY=1");
@@ -118,6 +119,8 @@ ansvar_reload(struct ansvar *av)
 		    "effect at the next restart");
 	if (av->sender)
 		sender_configure(av->sender, cfg);
+	if (av->fetcher)
+		fetcher_configure(av->fetcher, cfg);
 	free(cfg->state_dir);
 	cfg->state_dir = xstrdup(av->cfg->state_dir);
 	free(cfg->socket);
@@ -230,6 +233,19 @@ status_notify(struct ansvar *av)
 	    "SELECT count(*) FROM groups WHERE state = 'active'", ""));
 }
 
+/* The sender (with [smtp]) and the fetcher (with [imap]) threads. */
+static void
+start_threads(struct ansvar *av)
+{
+	char	*path = xasprintf("%s/ansvar.db", av->cfg->state_dir);
+
+	if (av->cfg->smtp)
+		av->sender = sender_start(path, av->cfg);
+	if (av->cfg->imap)
+		av->fetcher = fetcher_start(path, av->cfg, !av->clock.test);
+	free(path);
+}
+
 static void
 loop(struct ansvar *av)
 {
@@ -260,11 +276,19 @@ loop(struct ansvar *av)
 		ts.tv_sec = ms / 1000;
 		ts.tv_nsec = (ms % 1000) * 1000000;
 		tsp = &ts;
-		n = ctl_pollfds(av->ctl, pfd, sizeof(pfd) / sizeof(pfd[0]));
-		if (ppoll(pfd, n, tsp, &empty) == -1) {
+		n = ctl_pollfds(av->ctl, pfd, sizeof(pfd) / sizeof(pfd[0]) - 1);
+		/* New mail stored by the fetcher. */
+		pfd[n].fd = fetcher_fd(av->fetcher);
+		pfd[n].events = POLLIN;
+		pfd[n].revents = 0;
+		if (ppoll(pfd, n + 1, tsp, &empty) == -1) {
 			if (errno != EINTR)
 				fatal("ppoll");
 			continue;
+		}
+		if (pfd[n].revents & POLLIN) {
+			fetcher_drain(av->fetcher);
+			av->next_work = 0;
 		}
 		ctl_dispatch(av->ctl, pfd, n);
 	}
@@ -332,10 +356,15 @@ main(int argc, char **argv)
 	if (timezone_set(av.cfg->timezone) == -1)
 		fatalx("timezone %s: unknown", av.cfg->timezone);
 	if (av.cfg->imap) {
-		log_warnx("%s: [imap] is not supported by this version of ansvard "
-		    "yet: remove the section (replies can be fed in with "
-		    "ansvarctl reply import once that exists)", av.config_path);
-		exit(EX_CONFIG);
+		char	*pw, err[512];
+
+		if (smtp_password(av.cfg->imap_password_file, &pw, err,
+		    sizeof(err)) == -1) {
+			log_warnx("%s: [imap] %s", av.config_path, err);
+			exit(EX_CONFIG);
+		}
+		explicit_bzero(pw, strlen(pw));
+		free(pw);
 	}
 	if (av.cfg->smtp && *av.cfg->smtp_user) {
 		char	*pw, err[512];
@@ -379,25 +408,16 @@ main(int argc, char **argv)
 	compose_init();
 	open_state(&av);
 	if (once) {
-		if (av.cfg->smtp) {
-			char *path = xasprintf("%s/ansvar.db", av.cfg->state_dir);
-
-			av.sender = sender_start(path, av.cfg);
-			free(path);
-		}
+		start_threads(&av);
 		work_run(&av);
 		work_run(&av);	/* notices of what the first pass could not send */
+		fetcher_stop(av.fetcher);
 		sender_stop(av.sender);
 		store_close(av.db);
 		exit(0);
 	}
 	signals(&av);
-	if (av.cfg->smtp) {
-		char *path = xasprintf("%s/ansvar.db", av.cfg->state_dir);
-
-		av.sender = sender_start(path, av.cfg);
-		free(path);
-	}
+	start_threads(&av);
 	/* Catch up on what fell due while the daemon was down, before the
 	 * first command is taken. */
 	work_run(&av);
@@ -409,15 +429,16 @@ main(int argc, char **argv)
 		/* The lock is on the inherited descriptor; only the pid changed. */
 		write_pid(&av);
 	}
-	log_info("started: state %s, socket %s, %s%s", av.cfg->state_dir,
+	log_info("started: state %s, socket %s, %s%s%s", av.cfg->state_dir,
 	    av.cfg->socket, av.cfg->smtp ? "smtp" : "maildir",
-	    av.clock.test ? ", test clock" : "");
+	    av.cfg->imap ? ", imap" : "", av.clock.test ? ", test clock" : "");
 	sd_notify(0, "READY=1");
 	status_notify(&av);
 	loop(&av);
 	sd_notify(0, "STOPPING=1");
 	log_info("stopping");
 	ctl_close(av.ctl);
+	fetcher_stop(av.fetcher);
 	sender_stop(av.sender);
 	store_close(av.db);
 	mailtext_free(av.texts);

@@ -67,6 +67,7 @@ outbox_add(struct ansvar *av, const struct outmail *om)
 	m.date = om->due;
 	m.ics = om->ics;
 	m.method = om->method;
+	m.verified = om->verified;
 	m.attach_name = om->attach_name;
 	m.attach_type = om->attach_type;
 	m.attach = om->attach;

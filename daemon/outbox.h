@@ -26,6 +26,7 @@ struct outmail {
 	time_t		 deadline;	/* 0: useful for ever */
 	const char	*ics;		/* an invitation's calendar, or NULL */
 	const char	*method;
+	const char	*verified;	/* a forward: "yes" or "no" */
 	const char	*attach_name;	/* one attachment, or NULL */
 	const char	*attach_type;
 	const void	*attach;

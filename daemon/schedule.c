@@ -13,6 +13,7 @@
 #include "group.h"
 #include "letter.h"
 #include "meeting.h"
+#include "minutes.h"
 #include "outbox.h"
 #include "holidays.h"
 #include "log.h"
@@ -153,6 +154,36 @@ to_coordinator_about(struct ansvar *av, const struct agroup *g,
 	member_clear(&c);
 }
 
+/* Mail to one member about a meeting, due now, useful for ever. */
+static void
+to_member_about(struct ansvar *av, const struct agroup *g,
+    const struct meeting *mt, const struct member *m, const char *kind,
+    const char *cause, struct tvars *v)
+{
+	struct outmail	 om;
+	char		*when;
+
+	if (m->email == NULL)
+		return;
+	when = meeting_when(mt, m->lang ? m->lang : av->cfg->language);
+	tvars_set(v, "when", when);
+	tvars_set(v, "place", mt->place);
+	tvars_setf(v, "meeting", "%s/%d", g->ref, mt->num);
+	free(when);
+	memset(&om, 0, sizeof(om));
+	om.cause = cause;
+	om.group_id = g->id;
+	om.ref = g->ref;
+	om.kind = kind;
+	om.to = m->email;
+	om.to_name = m->name;
+	om.lang = m->lang;
+	om.token = m->token;
+	om.vars = v;
+	om.due = clock_now(&av->clock);
+	outbox_add(av, &om);
+}
+
 /* M3: the coordinator is reminded to set the agenda with the client. */
 static void
 agenda_prepare(struct ansvar *av, const struct agroup *g,
@@ -287,44 +318,6 @@ agenda_send(struct ansvar *av, const struct agroup *g, const struct meeting *mt)
 	    (int64_t)clock_now(&av->clock), mt->id, g->id);
 	log_info("schedule: %s/%d: agenda sent to %zu invitee(s) (M3)", g->ref,
 	    mt->num, n);
-}
-
-/* M3, M5: the coming meetings' reminders, letters and agendas. */
-static void
-meetings(struct ansvar *av, time_t now)
-{
-	int64_t		*ids = NULL;
-	size_t		 n = 0;
-
-	ids = db_ids(av->db, &n, "SELECT m.id FROM meetings m JOIN groups g ON "
-	    "g.id = m.group_id WHERE m.state = 'scheduled' AND g.state = "
-	    "'active' AND m.start_at > ? ORDER BY m.start_at", "l", (int64_t)now);
-	for (size_t i = 0; i < n; i++) {
-		struct meeting	mt;
-		struct agroup	g;
-		int		day;
-		time_t		t_agenda;
-
-		if (meeting_load(av->db, ids[i], &mt) == -1)
-			continue;
-		if (group_by_id(av->db, mt.group_id, &g) == -1) {
-			meeting_clear(&mt);
-			continue;
-		}
-		day = meeting_agenda_day(av, &mt);
-		t_agenda = send_moment(av, day);
-		store_begin(av->db);
-		if (!mt.agenda_sent_at && now < t_agenda && now >= send_moment(av,
-		    day - av->cfg->agenda_prepare_days))
-			agenda_prepare(av, &g, &mt, t_agenda);
-		if (now >= send_moment(av, day - av->cfg->post_days))
-			post_letters(av, &g, &mt, t_agenda);
-		if (!mt.agenda_sent_at && now >= t_agenda)
-			agenda_send(av, &g, &mt);
-		store_commit(av->db);
-		meeting_clear(&mt);
-	}
-	free(ids);
 }
 
 /* A2: each open action's owner is reminded before its evaluation date. */
@@ -464,6 +457,209 @@ next_meeting(struct ansvar *av, time_t now)
 	free(ids);
 }
 
+/* Has the member answered the meeting as it is now (its SEQUENCE)? */
+static bool
+answered_now(struct ansvar *av, const struct meeting *mt, int64_t member)
+{
+	return db_int(av->db, 0, "SELECT 1 FROM answers WHERE meeting_id = ? AND "
+	    "member_id = ? AND sequence >= ?", "lli", mt->id, member,
+	    mt->sequence) != 0;
+}
+
+/*
+ * M6: rsvp_chase_days before the meeting, each invitee who has not
+ * answered gets one reminder, and for the client or a guardian the
+ * coordinator gets a task.  Not for a meeting set up after that day.
+ */
+static void
+rsvp_chase(struct ansvar *av, const struct agroup *g, const struct meeting *mt)
+{
+	int64_t		*ids, coord = group_coordinator(av->db, g->id);
+	size_t		 n = 0;
+
+	ids = db_ids(av->db, &n, "SELECT m.id FROM invitees i JOIN members m ON "
+	    "m.id = i.member_id WHERE i.meeting_id = ? AND m.removed_at IS NULL "
+	    "ORDER BY m.num", "l", mt->id);
+	for (size_t i = 0; i < n; i++) {
+		struct member	 m;
+		struct tvars	*v;
+		char		*cause, *phone;
+
+		if (ids[i] == coord || answered_now(av, mt, ids[i]) ||
+		    member_load(av->db, ids[i], &m) == -1)
+			continue;
+		if (m.email && db_int(av->db, 0, "SELECT channel = 'mail' FROM "
+		    "members WHERE id = ?", "l", m.id)) {
+			struct outmail	om;
+			char		*when = meeting_when(mt, m.lang ? m.lang :
+			    av->cfg->language);
+
+			v = tvars_new();
+			tvars_set(v, "name", m.name);
+			tvars_set(v, "when", when);
+			tvars_set(v, "place", mt->place);
+			tvars_setf(v, "meeting", "%s/%d", g->ref, mt->num);
+			cause = xasprintf("rsvp-remind:m=%lld:to=%lld",
+			    (long long)mt->id, (long long)m.id);
+			memset(&om, 0, sizeof(om));
+			om.cause = cause;
+			om.group_id = g->id;
+			om.ref = g->ref;
+			om.kind = "rsvp-reminder";
+			om.to = m.email;
+			om.to_name = m.name;
+			om.lang = m.lang;
+			om.token = m.token;
+			om.vars = v;
+			om.due = clock_now(&av->clock);
+			om.deadline = mt->start;
+			outbox_add(av, &om);
+			free(cause);
+			free(when);
+			tvars_free(v);
+		}
+		if (!strcmp(m.role, "client") || !strcmp(m.role, "guardian") ||
+		    !strcmp(m.role, "verge")) {
+			v = tvars_new();
+			tvars_set(v, "absent", m.name);
+			tvars_setf(v, "absent_num", "#%d", m.num);
+			if (!strcmp(m.role, "client"))
+				tvars_set(v, "is_client", "yes");
+			phone = db_str(av->db, "SELECT phone FROM members WHERE "
+			    "id = ?", "l", m.id);
+			if (phone && *phone)
+				tvars_set(v, "absent_phone", phone);
+			free(phone);
+			cause = xasprintf("rsvp-followup:m=%lld:to=%lld:s=%d:"
+			    "noanswer", (long long)mt->id, (long long)m.id,
+			    mt->sequence);
+			to_coordinator_about(av, g, mt, "rsvp-followup", cause, v,
+			    mt->start, NULL);
+			free(cause);
+			tvars_free(v);
+		}
+		member_clear(&m);
+	}
+	free(ids);
+}
+
+/* M3, M5, M6: the coming meetings' reminders, letters and agendas. */
+static void
+meetings(struct ansvar *av, time_t now)
+{
+	int64_t		*ids = NULL;
+	size_t		 n = 0;
+
+	ids = db_ids(av->db, &n, "SELECT m.id FROM meetings m JOIN groups g ON "
+	    "g.id = m.group_id WHERE m.state = 'scheduled' AND g.state = "
+	    "'active' AND m.start_at > ? ORDER BY m.start_at", "l", (int64_t)now);
+	for (size_t i = 0; i < n; i++) {
+		struct meeting	mt;
+		struct agroup	g;
+		int		day, chase;
+		time_t		t_agenda;
+
+		if (meeting_load(av->db, ids[i], &mt) == -1)
+			continue;
+		if (group_by_id(av->db, mt.group_id, &g) == -1) {
+			meeting_clear(&mt);
+			continue;
+		}
+		day = meeting_agenda_day(av, &mt);
+		t_agenda = send_moment(av, day);
+		chase = local_day(mt.start) - av->cfg->rsvp_chase_days;
+		store_begin(av->db);
+		if (!mt.agenda_sent_at && now < t_agenda && now >= send_moment(av,
+		    day - av->cfg->agenda_prepare_days))
+			agenda_prepare(av, &g, &mt, t_agenda);
+		if (now >= send_moment(av, day - av->cfg->post_days))
+			post_letters(av, &g, &mt, t_agenda);
+		if (!mt.agenda_sent_at && now >= t_agenda)
+			agenda_send(av, &g, &mt);
+		if (now >= send_moment(av, chase) && local_day((time_t)db_int(
+		    av->db, 0, "SELECT created_at FROM meetings WHERE id = ?", "l",
+		    mt.id)) < chase)
+			rsvp_chase(av, &g, &mt);
+		store_commit(av->db);
+		meeting_clear(&mt);
+	}
+	free(ids);
+}
+
+/*
+ * M9: the minute-taker is reminded minutes_remind_days after the meeting;
+ * from minutes_due_days on, the coordinator is told every
+ * minutes_overdue_repeat_days, until minutes (or, with
+ * ip_replaces_minutes, the plan) are recorded.  After downtime only the
+ * latest of the missed overdue notices goes.
+ */
+static void
+minutes_chase(struct ansvar *av, time_t now)
+{
+	int64_t		*ids;
+	size_t		 n = 0;
+
+	ids = db_ids(av->db, &n, "SELECT m.id FROM meetings m JOIN groups g ON "
+	    "g.id = m.group_id WHERE g.state = 'active' AND m.state = "
+	    "'scheduled' AND m.end_at <= ? AND NOT EXISTS (SELECT 1 FROM minutes "
+	    "x WHERE x.meeting_id = m.id)", "l", (int64_t)now);
+	for (size_t i = 0; i < n; i++) {
+		struct meeting	 mt;
+		struct agroup	 g;
+		struct member	 w;
+		struct tvars	*v;
+		char		*cause, date[16];
+		int		 day, due, k;
+
+		if (meeting_load(av->db, ids[i], &mt) == -1)
+			continue;
+		if (group_by_id(av->db, mt.group_id, &g) == -1) {
+			meeting_clear(&mt);
+			continue;
+		}
+		day = local_day(mt.start);
+		due = day + av->cfg->minutes_due_days;
+		store_begin(av->db);
+		if (now >= send_moment(av, day + av->cfg->minutes_remind_days) &&
+		    member_load(av->db, minutes_writer(av, &g, &mt), &w) == 0) {
+			v = tvars_new();
+			date_format(due, date, sizeof(date));
+			tvars_set(v, "due", date);
+			tvars_set(v, "name", w.name);
+			cause = xasprintf("minutes-remind:m=%lld", (long long)mt.id);
+			to_member_about(av, &g, &mt, &w, "minutes-reminder", cause,
+			    v);
+			free(cause);
+			tvars_free(v);
+			member_clear(&w);
+		}
+		for (k = 0; now >= send_moment(av, due + (k + 1) *
+		    av->cfg->minutes_overdue_repeat_days); k++)
+			;
+		if (now >= send_moment(av, due)) {
+			v = tvars_new();
+			date_format(due, date, sizeof(date));
+			tvars_set(v, "due", date);
+			tvars_setf(v, "days_late", "%d", local_day(now) - due);
+			if (member_load(av->db, minutes_writer(av, &g, &mt), &w) ==
+			    0) {
+				tvars_set(v, "writer", w.name);
+				tvars_setf(v, "writer_num", "#%d", w.num);
+				member_clear(&w);
+			}
+			cause = xasprintf("minutes-overdue:m=%lld:n=%d",
+			    (long long)mt.id, k);
+			to_coordinator_about(av, &g, &mt, "minutes-overdue", cause,
+			    v, 0, NULL);
+			free(cause);
+			tvars_free(v);
+		}
+		store_commit(av->db);
+		meeting_clear(&mt);
+	}
+	free(ids);
+}
+
 void
 schedule_run(struct ansvar *av, time_t now)
 {
@@ -472,5 +668,6 @@ schedule_run(struct ansvar *av, time_t now)
 	action_reminders(av, now);
 	evaluation_warnings(av, now);
 	next_meeting(av, now);
+	minutes_chase(av, now);
 	undelivered(av);
 }

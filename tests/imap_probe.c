@@ -101,7 +101,7 @@ command(struct imap *im, int argc, char **argv, int *rc)
 		if (!parse_int(argv[3], 0, 1L << 30, &max))
 			usage();
 		if (imap_fetch(im, u32(argv[1]), u32(argv[2]), (size_t)max,
-		    &msg, &len, &too_big, err, sizeof(err)) == -1) {
+		    &msg, &len, &too_big, NULL, err, sizeof(err)) == -1) {
 			if (too_big) {
 				fprintf(stderr, "imap_probe: too_big=1: %s\n",
 				    err);

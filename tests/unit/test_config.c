@@ -569,6 +569,40 @@ START_TEST(test_err_smtp_without_host)
 }
 END_TEST
 
+START_TEST(test_err_imap_url_and_tls)
+{
+	expect_errors(
+	    MINIMAL
+	    "[imap]\n"
+	    "url = https://imap.b.example\n"
+	    "user = ansvar\n"
+	    "password_file = /etc/ansvar/imap.pw\n",
+	    "%P:7: url: bad value (expected imaps://host[:port] or "
+	    "imap://host[:port], got \"https://imap.b.example\")\n");
+	expect_errors(
+	    MINIMAL
+	    "[imap]\n"
+	    "url = imap://imap.b.example\n"
+	    "tls = off\n"
+	    "user = ansvar\n"
+	    "password_file = /etc/ansvar/imap.pw\n",
+	    "%P:8: tls: off is only allowed for imap:// to a server on this "
+	    "machine (expected required for \"imap://imap.b.example\")\n");
+	expect_errors(
+	    MINIMAL
+	    "[imap]\n"
+	    "url = imaps://127.0.0.1:993\n"
+	    "tls = off\n"
+	    "user = ansvar\n"
+	    "password_file = /etc/ansvar/imap.pw\n"
+	    "max_message_mb = 500\n",
+	    "%P:11: max_message_mb: bad value (expected a number of megabytes "
+	    "(1-100), got \"500\")\n"
+	    "%P:8: tls: off is only allowed for imap:// to a server on this "
+	    "machine (expected required for \"imaps://127.0.0.1:993\")\n");
+}
+END_TEST
+
 START_TEST(test_err_control_characters_and_bad_utf8)
 {
 	expect_errors(
@@ -781,6 +815,7 @@ config_suite(void)
 	tcase_add_test(tc, test_err_syntax_line_without_equals);
 	tcase_add_test(tc, test_err_line_too_long);
 	tcase_add_test(tc, test_err_smtp_without_host);
+	tcase_add_test(tc, test_err_imap_url_and_tls);
 	tcase_add_test(tc, test_err_control_characters_and_bad_utf8);
 	tcase_add_test(tc, test_err_relative_path);
 	tcase_add_test(tc, test_err_several_each_on_its_line);
