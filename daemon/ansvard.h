@@ -30,6 +30,7 @@ struct ansvar {
 	int		 lock_fd;
 	bool		 foreground;
 	time_t		 next_work;	/* when the loop must run work_run() */
+	bool		 poll_mail;	/* test clock: next work_run reads mail */
 	volatile sig_atomic_t quit;
 	volatile sig_atomic_t reload;
 };

@@ -270,6 +270,7 @@ cmd_clock_set(struct cmd_ctx *ctx, struct args *a)
 		return refuse(ctx, EX_DATAERR, "clock set: %s is before the "
 		    "clock's time; it only moves forward", a->pos[0]);
 	clock_set(&av->clock, t);
+	av->poll_mail = true;
 	time_format_local(t, buf, sizeof(buf));
 	audit_note(ctx, NULL, "clock set to %s", buf);
 	say(ctx, "clock: %s", buf);

@@ -1,9 +1,9 @@
 /*
- * The IMAP fetcher thread.  A pass: keep one session open (reopened after
- * an error), check UIDVALIDITY, store every message past the last UID in
- * the inbox table with the cursor in the same transaction, then mark on
- * the server the mail the main thread has finished with.  No transaction
- * is open while the network is used.
+ * The IMAP fetcher thread.  A pass: log in, mark on the server the mail
+ * the main thread has finished with, check UIDVALIDITY, store every
+ * message past the last UID in the inbox table with the cursor in the
+ * same transaction, log out.  No transaction is open while the network
+ * is used.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -304,6 +304,9 @@ pass(struct fetcher *f, const struct fconf *c, time_t now)
 		return;
 	}
 	problem(f, c, now, NULL);
+	/* A selected mailbox does not show mail that came since (Dovecot
+	 * syncs at SELECT and NOOP): one fresh session per pass. */
+	session_close(f);
 	if (got > 0) {
 		uint64_t one = 1;
 

@@ -186,24 +186,23 @@ one_line(const char *s)
 	return r;
 }
 
-/* The From mailbox's address, or NULL. */
+/* The address of the one mailbox in From, or NULL.  Two senders (one
+ * From with two mailboxes, or two From headers, which GMime joins) could
+ * put a member's address next to a stranger's: no sender then. */
 static char *
 from_address(GMimeMessage *msg)
 {
 	InternetAddressList	*l = g_mime_message_get_from(msg);
+	InternetAddress		*ia;
+	const char		*a;
 
-	for (int i = 0; l && i < internet_address_list_length(l); i++) {
-		InternetAddress *ia = internet_address_list_get_address(l, i);
-		const char	*a;
-
-		if (!INTERNET_ADDRESS_IS_MAILBOX(ia))
-			continue;
-		a = internet_address_mailbox_get_addr(
-		    INTERNET_ADDRESS_MAILBOX(ia));
-		if (a && email_valid(a))
-			return xstrdup(a);
-	}
-	return NULL;
+	if (l == NULL || internet_address_list_length(l) != 1)
+		return NULL;
+	ia = internet_address_list_get_address(l, 0);
+	if (!INTERNET_ADDRESS_IS_MAILBOX(ia))
+		return NULL;
+	a = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
+	return a && email_valid(a) ? xstrdup(a) : NULL;
 }
 
 static bool
@@ -398,7 +397,8 @@ to_member(struct ansvar *av, const struct agroup *g, const struct meeting *mt,
  * coordinator is to call them; a service: asked for a substitute. */
 static void
 declined(struct in *in, const struct agroup *g, const struct meeting *mt,
-    const struct member *m, const char *role, const char *comment)
+    const struct member *m, const char *role, const char *comment,
+    bool delegated)
 {
 	struct ansvar	*av = in->av;
 	int64_t		 coord = group_coordinator(av->db, g->id);
@@ -428,7 +428,7 @@ declined(struct in *in, const struct agroup *g, const struct meeting *mt,
 		to_member(av, g, mt, coord, "rsvp-followup", cause, v);
 		buf_puts(&in->outcome, "; the coordinator is to call them (M6)");
 		free(cause);
-	} else if (!strcmp(role, "service") && !m->guest) {
+	} else if (!strcmp(role, "service") && !m->guest && !delegated) {
 		cause = xasprintf("substitute:m=%lld:to=%lld:s=%d",
 		    (long long)mt->id, (long long)m->id, mt->sequence);
 		to_member(av, g, mt, m->id, "substitute-request", cause, v);
@@ -463,6 +463,8 @@ handle_reply(struct in *in, const struct ical_reply *r)
 	int		 have = 0, old_seq = 0;
 	int64_t		 old_stamp = 0;
 	char		*comment = NULL, *role;
+	const char	*partstat = r->partstat;
+	bool		 delegated = false;
 
 	if (r->nevents != 1 || r->uid == NULL) {
 		verdict(in, "malformed", "a REPLY with %d events%s", r->nevents,
@@ -484,11 +486,17 @@ handle_reply(struct in *in, const struct ical_reply *r)
 	in->group_id = g.id;
 	in->meeting_id = mt.id;
 	in->member_id = member_by_address(av, g.id, in->from);
-	if (r->nattendees != 1 || r->attendee == NULL ||
-	    !email_valid(r->attendee)) {
-		verdict(in, "malformed", "a REPLY for %s/%d must name exactly one "
-		    "ATTENDEE by mailto: (it names %d)", g.ref, mt.num,
-		    r->nattendees);
+	/* RFC 5546 §3.2.3: a REPLY names the one attendee who answers. */
+	if (r->nattendees != 1) {
+		verdict(in, "unverified", "a REPLY for %s/%d naming %d ATTENDEEs; "
+		    "not recorded", g.ref, mt.num, r->nattendees);
+		forward(in, "forward", group_coordinator(av->db, g.id), false,
+		    "a reply must name exactly one ATTENDEE, the sender");
+		goto out;
+	}
+	if (r->attendee == NULL || !email_valid(r->attendee)) {
+		verdict(in, "malformed", "a REPLY for %s/%d whose ATTENDEE is not "
+		    "a mailto: address", g.ref, mt.num);
 		goto out;
 	}
 	if (!strcmp(mt.state, "cancelled") || !strcmp(g.state, "closed")) {
@@ -515,11 +523,16 @@ handle_reply(struct in *in, const struct ical_reply *r)
 		goto out;
 	}
 	in->member_id = member;
-	if (strcmp(r->partstat, "accepted") && strcmp(r->partstat, "tentative") &&
-	    strcmp(r->partstat, "declined")) {
+	/* Delegated to someone else: they are not coming themselves. */
+	if (!strcmp(r->partstat, "delegated")) {
+		partstat = "declined";
+		delegated = true;
+	}
+	if (strcmp(partstat, "accepted") && strcmp(partstat, "tentative") &&
+	    strcmp(partstat, "declined")) {
 		verdict(in, "answer", "a REPLY for %s/%d with PARTSTAT %s, which "
-		    "ansvar does not record", g.ref, mt.num, *r->partstat ?
-		    r->partstat : "missing");
+		    "ansvar does not record", g.ref, mt.num, *partstat ?
+		    partstat : "missing");
 		forward(in, "forward", group_coordinator(av->db, g.id), true,
 		    "the answer is neither accepted, tentative nor declined");
 		goto out;
@@ -536,7 +549,7 @@ handle_reply(struct in *in, const struct ical_reply *r)
 	    (int64_t)r->dtstamp <= old_stamp))) {
 		verdict(in, "reply-stale", "a REPLY (%s) for %s/%d older than the "
 		    "answer recorded (SEQUENCE %d, DTSTAMP); not applied",
-		    r->partstat, g.ref, mt.num, r->sequence);
+		    partstat, g.ref, mt.num, r->sequence);
 		goto out;
 	}
 	if (r->comment && utf8_valid(r->comment, strlen(r->comment)))
@@ -545,20 +558,20 @@ handle_reply(struct in *in, const struct ical_reply *r)
 	    "sequence, dtstamp, comment, inbox_id, at) VALUES (?1, ?2, ?3, ?4, "
 	    "?5, ?6, ?7, ?8) ON CONFLICT (meeting_id, member_id) DO UPDATE SET "
 	    "partstat = ?3, sequence = ?4, dtstamp = ?5, comment = ?6, "
-	    "inbox_id = ?7, at = ?8", "llsilsll", mt.id, member, r->partstat,
+	    "inbox_id = ?7, at = ?8", "llsilsll", mt.id, member, partstat,
 	    r->sequence, (int64_t)r->dtstamp, comment, in->id,
 	    (int64_t)clock_now(&av->clock));
 	member_load(av->db, member, &m);
-	verdict(in, "reply", "%s/%d: member #%d %s", g.ref, mt.num, m.num,
-	    r->partstat);
+	verdict(in, "reply", "%s/%d: member #%d %s%s", g.ref, mt.num, m.num,
+	    partstat, delegated ? " (delegated)" : "");
 	if (r->sequence < mt.sequence)
 		buf_printf(&in->outcome, " (to SEQUENCE %d; the meeting has "
 		    "changed since, so it counts as no answer)", r->sequence);
-	else if (!strcmp(r->partstat, "declined") &&
+	else if (!strcmp(partstat, "declined") &&
 	    mt.start > clock_now(&av->clock)) {
 		role = db_str(av->db, "SELECT role FROM members WHERE id = ?",
 		    "l", member);
-		declined(in, &g, &mt, &m, role, comment);
+		declined(in, &g, &mt, &m, role, comment, delegated);
 		free(role);
 	}
 	member_clear(&m);
@@ -687,8 +700,8 @@ handle_answer(struct in *in, int64_t row)
 		in->meeting_id = 0;
 	coord = group_coordinator(av->db, g.id);
 	if (!same_address(in->from, rcpt) || in->member_id == 0) {
-		verdict(in, "unverified", "answers a %s mail of %s, but not from "
-		    "the member it went to", kind, g.ref);
+		verdict(in, "unverified", "answers the %s mail of %s, but not "
+		    "from the address it went to", kind, g.ref);
 		forward(in, "forward", coord, false, "it does not come from the "
 		    "member the answered mail went to");
 		goto out;
@@ -714,11 +727,13 @@ handle_answer(struct in *in, int64_t row)
 		}
 	}
 	if (in->member_id == coord) {
-		verdict(in, "answer", "the coordinator's own answer to a %s mail "
-		    "of %s; not forwarded to themselves", kind, g.ref);
+		verdict(in, "answer", "the coordinator answered the %s mail of "
+		    "%s; not forwarded to themselves", kind, g.ref);
 		goto out;
 	}
-	verdict(in, "answer", "an answer to a %s mail of %s", kind, g.ref);
+	verdict(in, "answer", "answers the %s mail of %s to member #%d", kind,
+	    g.ref, (int)db_int(av->db, 0, "SELECT num FROM members WHERE id = ?",
+	    "l", in->member_id));
 	forward(in, "forward", coord, true, "an answer from a member");
 out:
 	free(kind);
@@ -750,7 +765,7 @@ classify(struct in *in)
 		return;
 	}
 	if ((in->from = from_address(in->msg)) == NULL) {
-		verdict(in, "malformed", "no sender address in From");
+		verdict(in, "malformed", "no single sender address in From");
 		return;
 	}
 	in->subject = one_line(g_mime_message_get_subject(in->msg));

@@ -409,6 +409,7 @@ main(int argc, char **argv)
 	open_state(&av);
 	if (once) {
 		start_threads(&av);
+		av.poll_mail = true;
 		work_run(&av);
 		work_run(&av);	/* notices of what the first pass could not send */
 		fetcher_stop(av.fetcher);

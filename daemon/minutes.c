@@ -238,8 +238,17 @@ distribute(struct ansvar *av, const struct agroup *g, const struct meeting *mt,
 
 		if (member_load(av->db, ids[i], &m) == -1)
 			continue;
+		/* As for the agenda (M5): post to those with an address. */
 		post = db_int(av->db, 0, "SELECT channel = 'post' OR email IS "
 		    "NULL FROM members WHERE id = ?", "l", m.id);
+		if (post && !db_int(av->db, 0, "SELECT address IS NOT NULL FROM "
+		    "members WHERE id = ?", "l", m.id)) {
+			log_warnx("minutes: %s/%d: member #%d has neither e-mail "
+			    "nor a postal address; not sent to them", g->ref,
+			    mt->num, m.num);
+			member_clear(&m);
+			continue;
+		}
 		if (post) {
 			sent += post_one(av, g, mt, version, m.id, ext, mime, data,
 			    len);

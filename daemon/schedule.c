@@ -474,7 +474,7 @@ answered_now(struct ansvar *av, const struct meeting *mt, int64_t member)
 static void
 rsvp_chase(struct ansvar *av, const struct agroup *g, const struct meeting *mt)
 {
-	int64_t		*ids, coord = group_coordinator(av->db, g->id);
+	int64_t		*ids;
 	size_t		 n = 0;
 
 	ids = db_ids(av->db, &n, "SELECT m.id FROM invitees i JOIN members m ON "
@@ -485,7 +485,7 @@ rsvp_chase(struct ansvar *av, const struct agroup *g, const struct meeting *mt)
 		struct tvars	*v;
 		char		*cause, *phone;
 
-		if (ids[i] == coord || answered_now(av, mt, ids[i]) ||
+		if (answered_now(av, mt, ids[i]) ||
 		    member_load(av->db, ids[i], &m) == -1)
 			continue;
 		if (m.email && db_int(av->db, 0, "SELECT channel = 'mail' FROM "

@@ -15,11 +15,13 @@ work_run(struct ansvar *av)
 {
 	time_t	now = clock_now(&av->clock), next;
 
-	/* With a test clock, the mailbox is read now, and marked after. */
-	if (av->fetcher && av->clock.test)
+	/* With a test clock, `clock set` reads the mailbox now (and marks it
+	 * after); a real clock's fetcher polls on its own. */
+	if (av->fetcher && av->poll_mail)
 		fetcher_kick(av->fetcher, now, true);
-	if (inbox_run(av) > 0 || (av->fetcher && av->clock.test))
-		fetcher_kick(av->fetcher, now, av->clock.test);
+	if (inbox_run(av) > 0 || (av->fetcher && av->poll_mail))
+		fetcher_kick(av->fetcher, now, av->poll_mail);
+	av->poll_mail = false;
 	schedule_run(av, now);
 	outbox_deliver(av);
 	av->next_work = now + WORK_INTERVAL;
