@@ -103,6 +103,8 @@ int	check_date(struct cmd_ctx *, const char *what, const char *, int *day);
 struct agroup;
 int	find_group(struct cmd_ctx *, const char *ref, struct agroup *);
 int	group_access(struct cmd_ctx *, const struct agroup *, bool write);
+/* A time column of a row as local "YYYY-MM-DD HH:MM", or null. */
+void	fmt_time(struct val *, const char *key, sqlite3_stmt *, int col);
 struct meeting;
 /* REF/N: the group (with access checked) and its meeting N. */
 int	find_meeting(struct cmd_ctx *, const char *spec, struct agroup *,

@@ -13,19 +13,6 @@
 #include "minutes.h"
 #include "store.h"
 
-static void
-fmt_time(struct val *o, const char *key, sqlite3_stmt *st, int col)
-{
-	char	buf[32];
-
-	if (sqlite3_column_type(st, col) == SQLITE_NULL) {
-		o_str(o, key, NULL);
-		return;
-	}
-	time_format_local((time_t)sqlite3_column_int64(st, col), buf, sizeof(buf));
-	o_str(o, key, buf);
-}
-
 /* The coordinator, the meeting's minute-taker (by --login) or an admin. */
 static int
 may_submit(struct cmd_ctx *ctx, const struct agroup *g,

@@ -14,7 +14,8 @@
 #define ANSVAR_VERSION "0.1"
 #endif
 
-static void
+/* A time column as local "YYYY-MM-DD HH:MM", or null. */
+void
 fmt_time(struct val *o, const char *key, sqlite3_stmt *st, int col)
 {
 	char	buf[32];

@@ -1,8 +1,8 @@
 /*
- * The IMAP fetcher thread.  A pass: log in, mark on the server the mail
- * the main thread has finished with, check UIDVALIDITY, store every
+ * The IMAP fetcher thread.  A pass: log in, check UIDVALIDITY, store every
  * message past the last UID in the inbox table with the cursor in the
- * same transaction, log out.  No transaction is open while the network
+ * same transaction, mark on the server the mail the main thread has
+ * finished with, log out.  No transaction is open while the network
  * is used.
  */
 #include <errno.h>
@@ -223,9 +223,14 @@ fetch_new(struct fetcher *f, const struct fconf *c, time_t now, char *err,
 		    &too_big, &seen, why, sizeof(why)) == -1 && !too_big) {
 			/* Gone meanwhile (moved by a person): nothing to keep. */
 			if (strstr(why, "no message with UID")) {
-				log_warnx("imap: %s", why);
-				store_one(f, c, uv, uids[i], now, NULL, 0, 1, 0,
+				log_warnx("imap: %s; gone before it was read",
 				    why);
+				store_begin(f->db);
+				db_run(f->db, "UPDATE imap_state SET last_uid = ? "
+				    "WHERE mailbox = ? AND last_uid < ?", "lsl",
+				    (int64_t)uids[i], c->mailbox,
+				    (int64_t)uids[i]);
+				store_commit(f->db);
 				continue;
 			}
 			snprintf(err, errlen, "%s", why);
@@ -297,13 +302,17 @@ pass(struct fetcher *f, const struct fconf *c, time_t now)
 	int	got = 0;
 
 	if (session(f, c, err, sizeof(err)) == -1 ||
-	    mark_done(f, c, err, sizeof(err)) == -1 ||
 	    (got = fetch_new(f, c, now, err, sizeof(err))) == -1) {
 		session_close(f);
 		problem(f, c, now, err);
 		return;
 	}
-	problem(f, c, now, NULL);
+	/* A server that will not take the marks still has its mail read. */
+	if (mark_done(f, c, err, sizeof(err)) == -1) {
+		session_close(f);
+		problem(f, c, now, err);
+	} else
+		problem(f, c, now, NULL);
 	/* A selected mailbox does not show mail that came since (Dovecot
 	 * syncs at SELECT and NOOP): one fresh session per pass. */
 	session_close(f);
@@ -325,6 +334,9 @@ run(void *arg)
 	time_t		 now;
 
 	pthread_mutex_lock(&f->mu);
+	/* The first look at the mailbox is at start. */
+	if (f->timed)
+		f->requested++;
 	for (;;) {
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += f->conf.poll_seconds;
@@ -340,7 +352,8 @@ run(void *arg)
 		if (f->stop)
 			break;
 		req = f->requested;
-		now = f->requested == f->finished ? time(NULL) : f->now;
+		now = f->requested == f->finished || f->now == 0 ? time(NULL) :
+		    f->now;
 		fconf_dup(&conf, &f->conf);
 		if (f->changed) {
 			f->changed = false;

@@ -17,6 +17,7 @@
 #include <gmime/gmime.h>
 
 #include "audit.h"
+#include "fetcher.h"
 #include "group.h"
 #include "ical.h"
 #include "inbox.h"
@@ -336,22 +337,12 @@ forward(struct in *in, const char *kind, int64_t to, bool verified,
 	}
 	cause = xasprintf("%s:in=%lld", kind, (long long)in->id);
 	memset(&om, 0, sizeof(om));
-	om.cause = cause;
-	om.group_id = g.id;
-	om.ref = g.ref;
-	om.kind = kind;
-	om.to = r.email;
-	om.to_name = r.name;
-	om.lang = r.lang;
-	om.token = r.token;
-	om.vars = v;
-	om.due = clock_now(&av->clock);
 	om.verified = verified ? "yes" : "no";
 	om.attach_name = "svar.eml";
 	om.attach_type = "message/rfc822";
 	om.attach = in->raw;
 	om.attach_len = in->len;
-	if (outbox_add(av, &om) == 1)
+	if (outbox_to_member(av, &g, &r, kind, cause, v, &om) == 1)
 		buf_printf(&in->outcome, "; forwarded to member #%d%s", r.num,
 		    verified ? "" : " marked unverified");
 	free(cause);
@@ -370,26 +361,14 @@ to_member(struct ansvar *av, const struct agroup *g, const struct meeting *mt,
 
 	if (to == 0 || member_load(av->db, to, &r) == -1)
 		return;
-	if (r.email) {
-		when = meeting_when(mt, r.lang ? r.lang : av->cfg->language);
-		tvars_set(v, "when", when);
-		tvars_set(v, "place", mt->place);
-		tvars_setf(v, "meeting", "%s/%d", g->ref, mt->num);
-		free(when);
-		memset(&om, 0, sizeof(om));
-		om.cause = cause;
-		om.group_id = g->id;
-		om.ref = g->ref;
-		om.kind = kind;
-		om.to = r.email;
-		om.to_name = r.name;
-		om.lang = r.lang;
-		om.token = r.token;
-		om.vars = v;
-		om.due = clock_now(&av->clock);
-		om.deadline = mt->start;
-		outbox_add(av, &om);
-	}
+	when = meeting_when(mt, r.lang ? r.lang : av->cfg->language);
+	tvars_set(v, "when", when);
+	tvars_set(v, "place", mt->place);
+	tvars_setf(v, "meeting", "%s/%d", g->ref, mt->num);
+	free(when);
+	memset(&om, 0, sizeof(om));
+	om.deadline = mt->start;
+	outbox_to_member(av, g, &r, kind, cause, v, &om);
 	member_clear(&r);
 }
 
@@ -636,10 +615,16 @@ handle_minutes(struct in *in, const struct agroup *g, int64_t meeting_id)
 	    in->member_id != group_coordinator(av->db, g->id) &&
 	    in->member_id != mt.minute_taker)
 		goto out;
-	for (size_t i = 0; i < in->natts && data == NULL; i++)
-		if (minutes_type(in->atts[i].data, in->atts[i].len, &mime)) {
-			data = in->atts[i].data;
-			len = in->atts[i].len;
+	/* A PDF or DOCX first; a text attachment only when there is none. */
+	for (int pass = 0; pass < 2 && data == NULL; pass++)
+		for (size_t i = 0; i < in->natts && data == NULL; i++) {
+			const char *t = minutes_type(in->atts[i].data,
+			    in->atts[i].len, &mime);
+
+			if (t && (pass == 1 || strcmp(t, "txt"))) {
+				data = in->atts[i].data;
+				len = in->atts[i].len;
+			}
 		}
 	if (data == NULL && in->text) {
 		body = own_words(in->text);
@@ -710,8 +695,10 @@ handle_answer(struct in *in, int64_t row)
 	    !strcmp(kind, "minutes-overdue")) &&
 	    handle_minutes(in, &g, in->meeting_id))
 		goto out;
+	/* To the end of the day the minutes mail named (comment_by). */
 	if (in->meeting_id && !strcmp(kind, "minutes") &&
-	    clock_now(&av->clock) <= sent_at + av->cfg->comment_days * 86400) {
+	    local_day(clock_now(&av->clock)) <= local_day((time_t)sent_at) +
+	    av->cfg->comment_days) {
 		struct meeting mt;
 
 		if (meeting_load(av->db, in->meeting_id, &mt) == 0) {
@@ -863,18 +850,40 @@ handle(struct ansvar *av, int64_t id)
 	if (attempts > MAX_ATTEMPTS)
 		verdict(&in, "malformed", "handling it was interrupted %lld "
 		    "times; skipped", (long long)attempts - 1);
-	else if (dup)
-		verdict(&in, "duplicate", "the same mail as #%lld; nothing done",
-		    (long long)dup);
+	else if (dup) {
+		/* Mail left alone the first time is left alone again. */
+		char *was = db_str(av->db, "SELECT class FROM inbox WHERE id = ?",
+		    "l", dup);
+
+		verdict(&in, inbox_class_handled(was) ? "duplicate" : was,
+		    "the same mail as #%lld; nothing done", (long long)dup);
+		in.cls = inbox_class_handled(was) ? "duplicate" :
+		    strcmp(was, "unknown") == 0 ? "unknown" :
+		    strcmp(was, "reply-unknown") == 0 ? "reply-unknown" :
+		    "malformed";
+		free(was);
+	}
 	else
 		classify(&in);
-	/* Mail that is not ours is not kept here: it stays in the mailbox. */
+	/* Mail that is not ours is not kept here: it stays in the mailbox
+	 * (what an admin imported is kept). */
 	db_run(av->db, "UPDATE inbox SET class = ?, outcome = ?, group_id = "
 	    "NULLIF(?, 0), meeting_id = NULLIF(?, 0), member_id = NULLIF(?, 0), "
-	    "handled_at = ?, raw = CASE WHEN ? THEN raw END WHERE id = ?",
-	    "ssllllil", in.cls, buf_str(&in.outcome), in.group_id,
-	    in.meeting_id, in.member_id, (int64_t)clock_now(&av->clock),
-	    strcmp(in.cls, "unknown") != 0, id);
+	    "handled_at = ?, raw = CASE WHEN ? OR source = 'import' THEN raw END "
+	    "WHERE id = ?", "ssllllil", in.cls, buf_str(&in.outcome),
+	    in.group_id, in.meeting_id, in.member_id,
+	    (int64_t)clock_now(&av->clock), strcmp(in.cls, "unknown") != 0, id);
+	/* T3: what mail changed is in the audit log, as commands are. */
+	if (!strcmp(in.cls, "reply") || !strcmp(in.cls, "minutes")) {
+		char *what = xasprintf("mail #%lld: %s", (long long)id,
+		    buf_str(&in.outcome));
+		char *ref = db_str(av->db, "SELECT ref FROM groups WHERE id = ?",
+		    "l", in.group_id);
+
+		audit_daemon(av, ref, what);
+		free(what);
+		free(ref);
+	}
 	store_commit(av->db);
 	if (uid)
 		snprintf(where, sizeof(where), " (UID %lld)", (long long)uid);

@@ -180,19 +180,7 @@ post_one(struct ansvar *av, const struct agroup *g, const struct meeting *mt,
 		om.attach_len = len;
 	}
 	om.attach_name = name;
-	if (c.email) {
-		om.cause = cause;
-		om.group_id = g->id;
-		om.ref = g->ref;
-		om.kind = "minutes-post";
-		om.to = c.email;
-		om.to_name = c.name;
-		om.lang = c.lang;
-		om.token = c.token;
-		om.vars = v;
-		om.due = clock_now(&av->clock);
-		rc = outbox_add(av, &om) == 1;
-	}
+	rc = outbox_to_member(av, g, &c, "minutes-post", cause, v, &om) == 1;
 	free(name);
 out:
 	free(pdf);
@@ -263,21 +251,11 @@ distribute(struct ansvar *av, const struct agroup *g, const struct meeting *mt,
 		cause = xasprintf("minutes:m=%lld:v=%d:to=%lld",
 		    (long long)mt->id, version, (long long)m.id);
 		memset(&om, 0, sizeof(om));
-		om.cause = cause;
-		om.group_id = g->id;
-		om.ref = g->ref;
-		om.kind = "minutes";
-		om.to = m.email;
-		om.to_name = m.name;
-		om.lang = m.lang;
-		om.token = m.token;
-		om.vars = v;
-		om.due = clock_now(&av->clock);
 		om.attach_name = name;
 		om.attach_type = mime;
 		om.attach = data;
 		om.attach_len = len;
-		sent += outbox_add(av, &om) == 1;
+		sent += outbox_to_member(av, g, &m, "minutes", cause, v, &om) == 1;
 		free(cause);
 		tvars_free(v);
 		member_clear(&m);

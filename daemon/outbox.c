@@ -13,6 +13,7 @@
 #include "log.h"
 #include "mailtext.h"
 #include "maildir.h"
+#include "group.h"
 #include "outbox.h"
 #include "sender.h"
 #include "store.h"
@@ -88,6 +89,32 @@ outbox_add(struct ansvar *av, const struct outmail *om)
 	log_info("outbox: queued %s %s cause=%s", om->kind,
 	    om->ref ? om->ref : "-", om->cause);
 	return 1;
+}
+
+int
+outbox_to_member(struct ansvar *av, const struct agroup *g,
+    const struct member *m, const char *kind, const char *cause,
+    struct tvars *v, const struct outmail *extra)
+{
+	struct outmail	om;
+
+	if (m->email == NULL)
+		return 0;
+	if (extra)
+		om = *extra;
+	else
+		memset(&om, 0, sizeof(om));
+	om.cause = cause;
+	om.group_id = g->id;
+	om.ref = g->ref;
+	om.kind = kind;
+	om.to = m->email;
+	om.to_name = m->name;
+	om.lang = m->lang;
+	om.token = m->token;
+	om.vars = v;
+	om.due = clock_now(&av->clock);
+	return outbox_add(av, &om);
 }
 
 static char *

@@ -35,6 +35,14 @@ struct outmail {
 
 /* 1 queued, 0 the cause was already queued, -1 could not compose (logged). */
 int	outbox_add(struct ansvar *, const struct outmail *);
+struct agroup;
+struct member;
+/* outbox_add() of a mail of `kind` to a member of group g, due now; the
+ * rest of *extra (attachment, deadline...) when given.  0 when the
+ * member has no e-mail. */
+int	outbox_to_member(struct ansvar *, const struct agroup *,
+	    const struct member *, const char *kind, const char *cause,
+	    struct tvars *, const struct outmail *extra);
 /* Deliver what is due at now; returns the count sent. */
 int	outbox_deliver(struct ansvar *);
 /* When the next pending row is due, or 0 when none is. */

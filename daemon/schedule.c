@@ -115,73 +115,42 @@ undelivered(struct ansvar *av)
 	free(ids);
 }
 
-/* Mail to the coordinator about a meeting, due now, useful until `until`. */
-static void
-to_coordinator_about(struct ansvar *av, const struct agroup *g,
-    const struct meeting *mt, const char *kind, const char *cause,
-    struct tvars *v, time_t until, const struct outmail *extra)
-{
-	struct outmail	om;
-	struct member	c;
-	int64_t		cid = group_coordinator(av->db, g->id);
-	char		*when;
-
-	if (cid == 0 || member_load(av->db, cid, &c) == -1)
-		return;
-	if (c.email) {
-		when = meeting_when(mt, c.lang ? c.lang : av->cfg->language);
-		tvars_set(v, "when", when);
-		tvars_set(v, "place", mt->place);
-		tvars_setf(v, "meeting", "%s/%d", g->ref, mt->num);
-		free(when);
-		if (extra)
-			om = *extra;
-		else
-			memset(&om, 0, sizeof(om));
-		om.cause = cause;
-		om.group_id = g->id;
-		om.ref = g->ref;
-		om.kind = kind;
-		om.to = c.email;
-		om.to_name = c.name;
-		om.lang = c.lang;
-		om.token = c.token;
-		om.vars = v;
-		om.due = clock_now(&av->clock);
-		om.deadline = until;
-		outbox_add(av, &om);
-	}
-	member_clear(&c);
-}
-
-/* Mail to one member about a meeting, due now, useful for ever. */
+/* Mail to a member about a meeting, due now, useful until `until` (0: for
+ * ever). */
 static void
 to_member_about(struct ansvar *av, const struct agroup *g,
     const struct meeting *mt, const struct member *m, const char *kind,
-    const char *cause, struct tvars *v)
+    const char *cause, struct tvars *v, time_t until,
+    const struct outmail *extra)
 {
 	struct outmail	 om;
 	char		*when;
 
-	if (m->email == NULL)
-		return;
 	when = meeting_when(mt, m->lang ? m->lang : av->cfg->language);
 	tvars_set(v, "when", when);
 	tvars_set(v, "place", mt->place);
 	tvars_setf(v, "meeting", "%s/%d", g->ref, mt->num);
 	free(when);
-	memset(&om, 0, sizeof(om));
-	om.cause = cause;
-	om.group_id = g->id;
-	om.ref = g->ref;
-	om.kind = kind;
-	om.to = m->email;
-	om.to_name = m->name;
-	om.lang = m->lang;
-	om.token = m->token;
-	om.vars = v;
-	om.due = clock_now(&av->clock);
-	outbox_add(av, &om);
+	if (extra)
+		om = *extra;
+	else
+		memset(&om, 0, sizeof(om));
+	om.deadline = until;
+	outbox_to_member(av, g, m, kind, cause, v, &om);
+}
+
+/* The same to the group's coordinator. */
+static void
+to_coordinator_about(struct ansvar *av, const struct agroup *g,
+    const struct meeting *mt, const char *kind, const char *cause,
+    struct tvars *v, time_t until, const struct outmail *extra)
+{
+	struct member	c;
+
+	if (member_load(av->db, group_coordinator(av->db, g->id), &c) == -1)
+		return;
+	to_member_about(av, g, mt, &c, kind, cause, v, until, extra);
+	member_clear(&c);
 }
 
 /* M3: the coordinator is reminded to set the agenda with the client. */
@@ -488,34 +457,15 @@ rsvp_chase(struct ansvar *av, const struct agroup *g, const struct meeting *mt)
 		if (answered_now(av, mt, ids[i]) ||
 		    member_load(av->db, ids[i], &m) == -1)
 			continue;
-		if (m.email && db_int(av->db, 0, "SELECT channel = 'mail' FROM "
-		    "members WHERE id = ?", "l", m.id)) {
-			struct outmail	om;
-			char		*when = meeting_when(mt, m.lang ? m.lang :
-			    av->cfg->language);
-
+		if (db_int(av->db, 0, "SELECT channel = 'mail' FROM members WHERE "
+		    "id = ?", "l", m.id)) {
 			v = tvars_new();
 			tvars_set(v, "name", m.name);
-			tvars_set(v, "when", when);
-			tvars_set(v, "place", mt->place);
-			tvars_setf(v, "meeting", "%s/%d", g->ref, mt->num);
 			cause = xasprintf("rsvp-remind:m=%lld:to=%lld",
 			    (long long)mt->id, (long long)m.id);
-			memset(&om, 0, sizeof(om));
-			om.cause = cause;
-			om.group_id = g->id;
-			om.ref = g->ref;
-			om.kind = "rsvp-reminder";
-			om.to = m.email;
-			om.to_name = m.name;
-			om.lang = m.lang;
-			om.token = m.token;
-			om.vars = v;
-			om.due = clock_now(&av->clock);
-			om.deadline = mt->start;
-			outbox_add(av, &om);
+			to_member_about(av, g, mt, &m, "rsvp-reminder", cause, v,
+			    mt->start, NULL);
 			free(cause);
-			free(when);
 			tvars_free(v);
 		}
 		if (!strcmp(m.role, "client") || !strcmp(m.role, "guardian") ||
@@ -628,7 +578,7 @@ minutes_chase(struct ansvar *av, time_t now)
 			tvars_set(v, "name", w.name);
 			cause = xasprintf("minutes-remind:m=%lld", (long long)mt.id);
 			to_member_about(av, &g, &mt, &w, "minutes-reminder", cause,
-			    v);
+			    v, 0, NULL);
 			free(cause);
 			tvars_free(v);
 			member_clear(&w);
