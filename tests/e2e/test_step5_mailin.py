@@ -834,7 +834,8 @@ class TestImapMailIn(ImapTest):
         self.assertEqual(got, {"answer": "answer", "stranger": "unverified",
                                "other-member": "unverified",
                                "unknown": "unknown"})
-        self.assertEqual(rows[uids[names["answer"]]]["group"], "IMP-2")
+        row = rows[uids[names["answer"]]]
+        self.assertEqual((row["group"], row["meeting"]), ("IMP-2", n))
         new = self.new_since(before)
         self.assertEqual(sorted((kind(m), addr(m["To"]),
                                  str(m["X-Ansvar-Verified"])) for m in new),
