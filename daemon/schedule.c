@@ -520,7 +520,8 @@ meetings(struct ansvar *av, time_t now)
 		chase = local_day(mt.start) - av->cfg->rsvp_chase_days;
 		store_begin(av->db);
 		if (!mt.agenda_sent_at && now < t_agenda && now >= send_moment(av,
-		    day - av->cfg->agenda_prepare_days))
+		    send_day(day, av->cfg->skip_holidays) -
+		    av->cfg->agenda_prepare_days))
 			agenda_prepare(av, &g, &mt, t_agenda);
 		if (now >= send_moment(av, day - av->cfg->post_days))
 			post_letters(av, &g, &mt, t_agenda);
