@@ -204,12 +204,6 @@ group_flags(struct cmd_ctx *ctx, const struct agroup *g, struct val *arr)
 	sqlite3_finalize(st);
 }
 
-static const char *
-opt_col(sqlite3_stmt *st, int i)
-{
-	return sqlite3_column_type(st, i) == SQLITE_NULL ? NULL : col_text(st, i);
-}
-
 static void
 show_consent(struct cmd_ctx *ctx, const struct agroup *g, struct val *o)
 {
@@ -219,9 +213,9 @@ show_consent(struct cmd_ctx *ctx, const struct agroup *g, struct val *o)
 	    "consent_scope, (SELECT num FROM members WHERE id = contact_member) "
 	    "FROM groups WHERE id = ?", "l", g->id);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		o_str(o, "consent_date", opt_col(st, 0));
-		o_str(o, "consent_by", opt_col(st, 1));
-		o_str(o, "consent_scope", opt_col(st, 2));
+		o_str(o, "consent_date", col_opt(st, 0));
+		o_str(o, "consent_by", col_opt(st, 1));
+		o_str(o, "consent_scope", col_opt(st, 2));
 		if (sqlite3_column_type(st, 3) == SQLITE_NULL)
 			o_str(o, "contact", NULL);
 		else
@@ -271,7 +265,7 @@ cmd_group_show(struct cmd_ctx *ctx, struct args *a)
 
 		o_str(t, "kind", col_text(st, 0));
 		o_str(t, "date", col_text(st, 1));
-		o_str(t, "note", opt_col(st, 2));
+		o_str(t, "note", col_opt(st, 2));
 	}
 	sqlite3_finalize(st);
 	list = o_arr(o, "closures");

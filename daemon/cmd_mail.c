@@ -104,12 +104,41 @@ out:
 	return rc;
 }
 
+/* Received mail, one row each: by id (?1), or all of a class (?2). */
+#define INBOX_ROWS "SELECT i.id, i.received_at, i.source, i.uid, coalesce(" \
+	"i.class, 'new'), g.ref, m.num, coalesce(i.outcome, ''), i.size FROM " \
+	"inbox i LEFT JOIN groups g ON g.id = i.group_id LEFT JOIN meetings m " \
+	"ON m.id = i.meeting_id WHERE (?1 = 0 OR i.id = ?1) AND (?2 IS NULL OR " \
+	"coalesce(i.class, 'new') = ?2) ORDER BY i.id"
+
+static void
+opt_int(struct val *o, const char *key, sqlite3_stmt *st, int col)
+{
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		o_str(o, key, NULL);
+	else
+		o_int(o, key, sqlite3_column_int64(st, col));
+}
+
+static void
+inbox_row(struct val *o, sqlite3_stmt *st)
+{
+	o_int(o, "id", sqlite3_column_int64(st, 0));
+	fmt_time(o, "received", st, 1);
+	o_str(o, "source", col_text(st, 2));
+	opt_int(o, "uid", st, 3);
+	o_str(o, "class", col_text(st, 4));
+	o_str(o, "group", col_opt(st, 5));
+	opt_int(o, "meeting", st, 6);
+	o_str(o, "outcome", col_text(st, 7));
+	o_int(o, "size", sqlite3_column_int64(st, 8));
+}
+
 /* R2-R4: one received mail through the same path as the mailbox's. */
 static int
 cmd_reply_import(struct cmd_ctx *ctx, struct args *a)
 {
 	const struct request	*req = ctx->req;
-	struct val		*o;
 	sqlite3_stmt		*st;
 	int64_t			 id;
 
@@ -119,34 +148,21 @@ cmd_reply_import(struct cmd_ctx *ctx, struct args *a)
 		return refuse(ctx, EX_DATAERR, "reply import: %s is empty",
 		    a->pos[0]);
 	id = inbox_import(ctx->av, req->file, req->file_len, ctx->user);
-	o = ctx->result = v_obj();
-	st = db_stmt(ctx->av->db, "SELECT i.class, i.outcome, g.ref, m.num FROM "
-	    "inbox i LEFT JOIN groups g ON g.id = i.group_id LEFT JOIN meetings "
-	    "m ON m.id = i.meeting_id WHERE i.id = ?", "l", id);
+	st = db_stmt(ctx->av->db, INBOX_ROWS, "ls", id, NULL);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		if (!req->json)
-			say(ctx, "mail #%lld: %s: %s", (long long)id,
-			    col_text(st, 0), col_text(st, 1));
-		o_int(o, "id", id);
-		o_str(o, "class", col_text(st, 0));
-		o_str(o, "outcome", col_text(st, 1));
-		o_str(o, "group", sqlite3_column_type(st, 2) == SQLITE_NULL ?
-		    NULL : col_text(st, 2));
-		if (sqlite3_column_type(st, 3) == SQLITE_NULL)
-			o_str(o, "meeting", NULL);
+		if (req->json)
+			inbox_row(ctx->result = v_obj(), st);
 		else
-			o_int(o, "meeting", sqlite3_column_int(st, 3));
+			say(ctx, "mail #%lld: %s: %s", (long long)id,
+			    col_text(st, 4), col_text(st, 7));
+		/* Not a CMD_WRITE: the mail was handled in its own
+		 * transaction, as mail from the mailbox is. */
 		store_begin(ctx->av->db);
 		audit_write(ctx->av, req, ctx->user, "reply import",
-		    sqlite3_column_type(st, 2) == SQLITE_NULL ? NULL :
-		    col_text(st, 2), col_text(st, 0));
+		    col_opt(st, 5), col_text(st, 4));
 		store_commit(ctx->av->db);
 	}
 	sqlite3_finalize(st);
-	if (!req->json) {
-		ctx->result = NULL;
-		v_free(o);
-	}
 	return 0;
 }
 
@@ -154,37 +170,15 @@ cmd_reply_import(struct cmd_ctx *ctx, struct args *a)
 static int
 cmd_inbox_list(struct cmd_ctx *ctx, struct args *a)
 {
-	const char	*cls = arg_opt(a, "class");
 	struct val	*list;
 	sqlite3_stmt	*st;
 
 	ctx->result = v_obj();
 	list = o_arr(ctx->result, "mail");
-	st = db_stmt(ctx->av->db, "SELECT i.id, i.received_at, i.source, i.uid, "
-	    "coalesce(i.class, 'new'), g.ref, m.num, coalesce(i.outcome, ''), "
-	    "i.size FROM inbox i LEFT JOIN groups g ON g.id = i.group_id LEFT "
-	    "JOIN meetings m ON m.id = i.meeting_id WHERE ?1 IS NULL OR "
-	    "coalesce(i.class, 'new') = ?1 ORDER BY i.id", "s", cls);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		struct val *o = a_obj(list);
-
-		o_int(o, "id", sqlite3_column_int64(st, 0));
-		fmt_time(o, "received", st, 1);
-		o_str(o, "source", col_text(st, 2));
-		if (sqlite3_column_type(st, 3) == SQLITE_NULL)
-			o_str(o, "uid", NULL);
-		else
-			o_int(o, "uid", sqlite3_column_int64(st, 3));
-		o_str(o, "class", col_text(st, 4));
-		o_str(o, "group", sqlite3_column_type(st, 5) == SQLITE_NULL ?
-		    NULL : col_text(st, 5));
-		if (sqlite3_column_type(st, 6) == SQLITE_NULL)
-			o_str(o, "meeting", NULL);
-		else
-			o_int(o, "meeting", sqlite3_column_int(st, 6));
-		o_str(o, "outcome", col_text(st, 7));
-		o_int(o, "size", sqlite3_column_int64(st, 8));
-	}
+	st = db_stmt(ctx->av->db, INBOX_ROWS, "ls", (int64_t)0,
+	    arg_opt(a, "class"));
+	while (sqlite3_step(st) == SQLITE_ROW)
+		inbox_row(a_obj(list), st);
 	sqlite3_finalize(st);
 	return 0;
 }

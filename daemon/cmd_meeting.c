@@ -402,12 +402,10 @@ cmd_meeting_show(struct cmd_ctx *ctx, struct args *a)
 		o_str(r, "name", col_text(st, 1));
 		o_str(r, "role", col_text(st, 2));
 		o_str(r, "service", col_text(st, 3));
-		o_str(r, "email", sqlite3_column_type(st, 4) == SQLITE_NULL ?
-		    NULL : col_text(st, 4));
+		o_str(r, "email", col_opt(st, 4));
 		o_str(r, "channel", col_text(st, 5));
 		o_bool(r, "guest", sqlite3_column_int(st, 6));
-		o_str(r, "answer", sqlite3_column_type(st, 7) == SQLITE_NULL ?
-		    NULL : col_text(st, 7));
+		o_str(r, "answer", col_opt(st, 7));
 	}
 	sqlite3_finalize(st);
 	meeting_clear(&mt);

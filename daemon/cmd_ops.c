@@ -83,8 +83,7 @@ status_mail_in(struct cmd_ctx *ctx, struct val *o)
 	    ctx->av->cfg->imap_mailbox : "");
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		fmt_time(o, "last_poll", st, 0);
-		o_str(o, "error", sqlite3_column_type(st, 1) == SQLITE_NULL ?
-		    NULL : col_text(st, 1));
+		o_str(o, "error", col_opt(st, 1));
 	} else {
 		o_str(o, "last_poll", NULL);
 		o_str(o, "error", NULL);
@@ -165,8 +164,7 @@ cmd_audit(struct cmd_ctx *ctx, struct args *a)
 		fmt_time(o, "at", st, 0);
 		o_str(o, "user", col_text(st, 1));
 		o_int(o, "uid", sqlite3_column_int(st, 2));
-		o_str(o, "group", sqlite3_column_type(st, 3) == SQLITE_NULL ?
-		    NULL : col_text(st, 3));
+		o_str(o, "group", col_opt(st, 3));
 		o_str(o, "command", col_text(st, 4));
 		o_str(o, "detail", col_text(st, 5));
 		o_str(o, "outcome", col_text(st, 6));
@@ -209,14 +207,12 @@ cmd_outbox_list(struct cmd_ctx *ctx, struct args *a)
 		o_int(o, "id", sqlite3_column_int64(st, 0));
 		o_str(o, "state", col_text(st, 1));
 		o_str(o, "kind", col_text(st, 2));
-		o_str(o, "group", sqlite3_column_type(st, 3) == SQLITE_NULL ?
-		    NULL : col_text(st, 3));
+		o_str(o, "group", col_opt(st, 3));
 		o_str(o, "to", col_text(st, 4));
 		fmt_time(o, "due", st, 5);
 		fmt_time(o, "sent", st, 6);
 		o_int(o, "attempts", sqlite3_column_int(st, 7));
-		o_str(o, "error", sqlite3_column_type(st, 8) == SQLITE_NULL ?
-		    NULL : col_text(st, 8));
+		o_str(o, "error", col_opt(st, 8));
 		if (ctx->req->json) {
 			o_str(o, "subject", col_text(st, 9));
 			o_str(o, "cause", col_text(st, 10));

@@ -179,7 +179,6 @@ compose_message(const struct config *cfg, const struct mail *m, size_t *len)
 	GByteArray		*bytes;
 	GDateTime		*dt;
 	GMimeObject		*body;
-	char			*result;
 
 	add_mailbox(g_mime_message_get_from(msg), cfg->from_name, cfg->from);
 	add_mailbox(g_mime_message_get_reply_to(msg), cfg->from_name,
@@ -220,10 +219,17 @@ compose_message(const struct config *cfg, const struct mail *m, size_t *len)
 	g_object_unref(out);
 	g_mime_format_options_free(fo);
 	g_object_unref(msg);
+	return bytes_take(bytes, len);
+}
+
+char *
+bytes_take(GByteArray *bytes, size_t *len)
+{
+	char	*r = xmalloc(bytes->len + 1);
+
+	memcpy(r, bytes->data, bytes->len);
+	r[bytes->len] = '\0';
 	*len = bytes->len;
-	result = xmalloc(bytes->len + 1);
-	memcpy(result, bytes->data, bytes->len);
-	result[bytes->len] = '\0';
 	g_byte_array_free(bytes, TRUE);
-	return result;
+	return r;
 }

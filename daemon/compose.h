@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include <glib.h>
+
 #include "config.h"
 
 struct mail {
@@ -34,5 +36,9 @@ struct mail {
 void	 compose_init(void);
 /* The whole message with CRLF line ends; malloc'd, length in *len. */
 char	*compose_message(const struct config *, const struct mail *, size_t *len);
+
+/* GMime's bytes as a malloc'd string (NUL added after *len bytes); the
+ * array is freed. */
+char	*bytes_take(GByteArray *, size_t *len);
 
 #endif

@@ -19,7 +19,6 @@
 #include "fetcher.h"
 #include "imap.h"
 #include "log.h"
-#include "smtp.h"
 #include "store.h"
 #include "util.h"
 
@@ -47,16 +46,16 @@ struct fetcher {
 	char		 last_error[512];
 };
 
-bool
-inbox_class_handled(const char *cls)
+const char *
+inbox_left_alone(const char *cls)
 {
 	static const char *const left[] = { "unknown", "reply-unknown",
 	    "malformed", "too-big", NULL };
 
 	for (const char *const *l = left; *l; l++)
 		if (!strcmp(cls, *l))
-			return false;
-	return true;
+			return *l;
+	return NULL;
 }
 
 static void
@@ -135,7 +134,7 @@ session(struct fetcher *f, const struct fconf *c, char *err, size_t errlen)
 
 	if (f->im)
 		return 0;
-	if (smtp_password(c->password_file, &pw, err, errlen) == -1)
+	if (password_read(c->password_file, &pw, err, errlen) == -1)
 		return -1;
 	memset(&ic, 0, sizeof(ic));
 	ic.url = c->url;
@@ -268,7 +267,7 @@ mark_done(struct fetcher *f, const struct fconf *c, char *err, size_t errlen)
 		rows = xrealloc(rows, sizeof(*rows) * (n + 1));
 		rows[n].id = sqlite3_column_int64(st, 0);
 		rows[n].uid = (uint32_t)sqlite3_column_int64(st, 1);
-		rows[n].handled = inbox_class_handled(col_text(st, 2));
+		rows[n].handled = inbox_left_alone(col_text(st, 2)) == NULL;
 		rows[n].was_seen = sqlite3_column_int(st, 3);
 		n++;
 	}

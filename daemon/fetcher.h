@@ -26,8 +26,8 @@ int		 fetcher_fd(const struct fetcher *);
 void		 fetcher_drain(struct fetcher *);
 void		 fetcher_stop(struct fetcher *);
 
-/* Classes of received mail that were acted on: marked on the server.  The
- * others are left exactly as they were. */
-bool		 inbox_class_handled(const char *cls);
+/* The classes of received mail left on the server exactly as they were
+ * (the class itself, a static string), or NULL for one that is marked. */
+const char	*inbox_left_alone(const char *cls);
 
 #endif

@@ -363,22 +363,10 @@ mutf7(const char *name, struct buf *out, char *err, size_t errlen)
 		buf_puts(out, "&");
 		while (*p >= 0x80) {
 			uint32_t	cp;
-			int		n;
 
-			/* utf8_valid() said the sequence is complete */
-			if ((*p & 0xe0) == 0xc0) {
-				n = 1;
-				cp = *p & 0x1f;
-			} else if ((*p & 0xf0) == 0xe0) {
-				n = 2;
-				cp = *p & 0x0f;
-			} else {
-				n = 3;
-				cp = *p & 0x07;
-			}
-			for (int i = 1; i <= n; i++)
-				cp = (cp << 6) | (p[i] & 0x3f);
-			p += n + 1;
+			/* utf8_valid() said every sequence is complete */
+			p += utf8_decode((const char *)p, strlen((const char *)p),
+			    &cp);
 			if (cp >= 0x10000) {
 				/* a surrogate pair */
 				cp -= 0x10000;

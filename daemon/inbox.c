@@ -17,6 +17,7 @@
 #include <gmime/gmime.h>
 
 #include "audit.h"
+#include "compose.h"
 #include "fetcher.h"
 #include "group.h"
 #include "ical.h"
@@ -24,6 +25,7 @@
 #include "log.h"
 #include "meeting.h"
 #include "minutes.h"
+#include "notices.h"
 #include "outbox.h"
 #include "store.h"
 
@@ -82,7 +84,6 @@ decoded(GMimePart *part, size_t *len)
 	GMimeDataWrapper	*dw = g_mime_part_get_content(part);
 	GByteArray		*bytes;
 	GMimeStream		*mem;
-	char			*r;
 
 	*len = 0;
 	if (dw == NULL)
@@ -92,12 +93,7 @@ decoded(GMimePart *part, size_t *len)
 	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE);
 	g_mime_data_wrapper_write_to_stream(dw, mem);
 	g_object_unref(mem);
-	*len = bytes->len;
-	r = xmalloc(bytes->len + 1);
-	memcpy(r, bytes->data, bytes->len);
-	r[bytes->len] = '\0';
-	g_byte_array_free(bytes, TRUE);
-	return r;
+	return bytes_take(bytes, len);
 }
 
 /* Text in UTF-8 (GMime converts from the declared charset), or NULL. */
@@ -376,38 +372,27 @@ to_member(struct ansvar *av, const struct agroup *g, const struct meeting *mt,
  * coordinator is to call them; a service: asked for a substitute. */
 static void
 declined(struct in *in, const struct agroup *g, const struct meeting *mt,
-    const struct member *m, const char *role, const char *comment,
-    bool delegated)
+    const struct member *m, const char *comment, bool delegated)
 {
 	struct ansvar	*av = in->av;
 	int64_t		 coord = group_coordinator(av->db, g->id);
 	struct tvars	*v;
 	char		*cause;
-	char		*phone;
 
 	if (m->id == coord)
 		return;
 	v = tvars_new();
-	tvars_set(v, "absent", m->name);
-	tvars_setf(v, "absent_num", "#%d", m->num);
+	absence_vars(av, m, v);
 	if (comment && *comment)
 		tvars_set(v, "comment", comment);
-	phone = db_str(av->db, "SELECT phone FROM members WHERE id = ?", "l",
-	    m->id);
-	if (phone && *phone)
-		tvars_set(v, "absent_phone", phone);
-	free(phone);
-	if (!strcmp(role, "client") || !strcmp(role, "guardian") ||
-	    !strcmp(role, "verge")) {
-		if (!strcmp(role, "client"))
-			tvars_set(v, "is_client", "yes");
+	if (member_is_family(m->role)) {
 		tvars_set(v, "declined", "yes");
 		cause = xasprintf("rsvp-followup:m=%lld:to=%lld:s=%d:declined",
 		    (long long)mt->id, (long long)m->id, mt->sequence);
 		to_member(av, g, mt, coord, "rsvp-followup", cause, v);
 		buf_puts(&in->outcome, "; the coordinator is to call them (M6)");
 		free(cause);
-	} else if (!strcmp(role, "service") && !m->guest && !delegated) {
+	} else if (!strcmp(m->role, "service") && !m->guest && !delegated) {
 		cause = xasprintf("substitute:m=%lld:to=%lld:s=%d",
 		    (long long)mt->id, (long long)m->id, mt->sequence);
 		to_member(av, g, mt, m->id, "substitute-request", cause, v);
@@ -441,7 +426,7 @@ handle_reply(struct in *in, const struct ical_reply *r)
 	int64_t		 mid, member;
 	int		 have = 0, old_seq = 0;
 	int64_t		 old_stamp = 0;
-	char		*comment = NULL, *role;
+	char		*comment = NULL;
 	const char	*partstat = r->partstat;
 	bool		 delegated = false;
 
@@ -456,8 +441,7 @@ handle_reply(struct in *in, const struct ical_reply *r)
 		    "left in the mailbox");
 		return;
 	}
-	if (meeting_load(av->db, mid, &mt) == -1 ||
-	    group_by_id(av->db, mt.group_id, &g) == -1) {
+	if (meeting_and_group(av->db, mid, &mt, &g) == -1) {
 		verdict(in, "reply-unknown", "a REPLY for a meeting that cannot "
 		    "be read");
 		return;
@@ -548,10 +532,7 @@ handle_reply(struct in *in, const struct ical_reply *r)
 		    "changed since, so it counts as no answer)", r->sequence);
 	else if (!strcmp(partstat, "declined") &&
 	    mt.start > clock_now(&av->clock)) {
-		role = db_str(av->db, "SELECT role FROM members WHERE id = ?",
-		    "l", member);
-		declined(in, &g, &mt, &m, role, comment, delegated);
-		free(role);
+		declined(in, &g, &mt, &m, comment, delegated);
 	}
 	member_clear(&m);
 	free(comment);
@@ -852,15 +833,12 @@ handle(struct ansvar *av, int64_t id)
 		    "times; skipped", (long long)attempts - 1);
 	else if (dup) {
 		/* Mail left alone the first time is left alone again. */
-		char *was = db_str(av->db, "SELECT class FROM inbox WHERE id = ?",
-		    "l", dup);
+		char		*was = db_str(av->db, "SELECT class FROM inbox "
+		    "WHERE id = ?", "l", dup);
+		const char	*left = inbox_left_alone(was);
 
-		verdict(&in, inbox_class_handled(was) ? "duplicate" : was,
-		    "the same mail as #%lld; nothing done", (long long)dup);
-		in.cls = inbox_class_handled(was) ? "duplicate" :
-		    strcmp(was, "unknown") == 0 ? "unknown" :
-		    strcmp(was, "reply-unknown") == 0 ? "reply-unknown" :
-		    "malformed";
+		verdict(&in, left ? left : "duplicate", "the same mail as "
+		    "#%lld; nothing done", (long long)dup);
 		free(was);
 	}
 	else

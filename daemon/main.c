@@ -28,7 +28,6 @@
 #include "schedule.h"
 #include "fetcher.h"
 #include "sender.h"
-#include "smtp.h"
 #include "store.h"
 
 #ifndef ANSVAR_SYSCONFDIR
@@ -233,6 +232,21 @@ status_notify(struct ansvar *av)
 	    "SELECT count(*) FROM groups WHERE state = 'active'", ""));
 }
 
+/* A password file that cannot be used stops the start, not the first
+ * mail. */
+static void
+password_check(const char *path, const char *section, const char *file)
+{
+	char	*pw, err[512];
+
+	if (password_read(file, &pw, err, sizeof(err)) == -1) {
+		log_warnx("%s: [%s] %s", path, section, err);
+		exit(EX_CONFIG);
+	}
+	explicit_bzero(pw, strlen(pw));
+	free(pw);
+}
+
 /* The sender (with [smtp]) and the fetcher (with [imap]) threads. */
 static void
 start_threads(struct ansvar *av)
@@ -355,28 +369,12 @@ main(int argc, char **argv)
 		exit(EX_CONFIG);
 	if (timezone_set(av.cfg->timezone) == -1)
 		fatalx("timezone %s: unknown", av.cfg->timezone);
-	if (av.cfg->imap) {
-		char	*pw, err[512];
-
-		if (smtp_password(av.cfg->imap_password_file, &pw, err,
-		    sizeof(err)) == -1) {
-			log_warnx("%s: [imap] %s", av.config_path, err);
-			exit(EX_CONFIG);
-		}
-		explicit_bzero(pw, strlen(pw));
-		free(pw);
-	}
-	if (av.cfg->smtp && *av.cfg->smtp_user) {
-		char	*pw, err[512];
-
-		if (smtp_password(av.cfg->smtp_password_file, &pw, err,
-		    sizeof(err)) == -1) {
-			log_warnx("%s: [smtp] %s", av.config_path, err);
-			exit(EX_CONFIG);
-		}
-		explicit_bzero(pw, strlen(pw));
-		free(pw);
-	}
+	if (av.cfg->imap)
+		password_check(av.config_path, "imap",
+		    av.cfg->imap_password_file);
+	if (av.cfg->smtp && *av.cfg->smtp_user)
+		password_check(av.config_path, "smtp",
+		    av.cfg->smtp_password_file);
 	if (check) {
 		struct buf	 err;
 		struct mailtext	*t;

@@ -52,6 +52,19 @@ meeting_clear(struct meeting *m)
 	memset(m, 0, sizeof(*m));
 }
 
+int
+meeting_and_group(sqlite3 *db, int64_t id, struct meeting *mt,
+    struct agroup *g)
+{
+	if (meeting_load(db, id, mt) == -1)
+		return -1;
+	if (group_by_id(db, mt->group_id, g) == -1) {
+		meeting_clear(mt);
+		return -1;
+	}
+	return 0;
+}
+
 int64_t
 meeting_find(sqlite3 *db, int64_t group_id, int num)
 {

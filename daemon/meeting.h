@@ -27,6 +27,9 @@ struct meeting {
 
 int	meeting_load(sqlite3 *, int64_t id, struct meeting *);
 void	meeting_clear(struct meeting *);
+/* The meeting and its group; -1 (nothing to clear) if either is missing. */
+int	meeting_and_group(sqlite3 *, int64_t id, struct meeting *,
+	    struct agroup *);
 int64_t	meeting_find(sqlite3 *, int64_t group_id, int num);	/* -1: none */
 /* M7: minutes_by = coordinator, or the fixed service member who took the
  * minutes least recently. */

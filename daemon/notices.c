@@ -25,21 +25,9 @@ to_member(struct ansvar *av, const struct agroup *g, const struct member *m,
 {
 	struct outmail	om;
 
-	if (m->email == NULL)
-		return;
 	memset(&om, 0, sizeof(om));
-	om.cause = cause;
-	om.group_id = g->id;
-	om.ref = g->ref;
-	om.kind = kind;
-	om.to = m->email;
-	om.to_name = m->name;
-	om.lang = m->lang;
-	om.token = m->token;
-	om.vars = v;
-	om.due = clock_now(&av->clock);
-	om.deadline = om.due + NOTICE_USEFUL;
-	outbox_add(av, &om);
+	om.deadline = clock_now(&av->clock) + NOTICE_USEFUL;
+	outbox_to_member(av, g, m, kind, cause, v, &om);
 }
 
 /* Queue one mail to an address that is not a member (youth team, …). */
@@ -273,31 +261,56 @@ notice_undelivered(struct ansvar *av, int64_t outbox_id)
 	free(cause);
 }
 
+bool
+member_is_family(const char *role)
+{
+	return !strcmp(role, "client") || !strcmp(role, "guardian") ||
+	    !strcmp(role, "verge");
+}
+
+void
+absence_vars(struct ansvar *av, const struct member *m, struct tvars *v)
+{
+	char	*phone = db_str(av->db, "SELECT phone FROM members WHERE id = ?",
+	    "l", m->id);
+
+	tvars_set(v, "absent", m->name);
+	tvars_setf(v, "absent_num", "#%d", m->num);
+	if (!strcmp(m->role, "client"))
+		tvars_set(v, "is_client", "yes");
+	if (phone && *phone)
+		tvars_set(v, "absent_phone", phone);
+	free(phone);
+}
+
 /* M8 → M6: the client or a guardian did not come: the coordinator calls. */
 void
 notice_no_shows(struct ansvar *av, const struct agroup *g,
     const struct meeting *mt)
 {
-	sqlite3_stmt	*st;
 	struct tvars	*v;
+	struct member	 m;
+	int64_t		*ids;
+	size_t		 n = 0;
 	char		*cause;
 
-	st = db_stmt(av->db, "SELECT m.id, m.name, m.role, coalesce(m.phone, '') "
-	    "FROM attendance a JOIN members m ON m.id = a.member_id WHERE "
-	    "a.meeting_id = ? AND a.present = 0 AND m.role IN ('client', "
-	    "'guardian') ORDER BY m.num", "l", mt->id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		v = tvars_new();
-		tvars_set(v, "absent", col_text(st, 1));
-		tvars_set(v, "absent_phone", col_text(st, 3));
-		if (!strcmp(col_text(st, 2), "client"))
-			tvars_set(v, "is_client", "yes");
-		tvars_setf(v, "meeting", "%s/%d", g->ref, mt->num);
-		cause = xasprintf("noshow:m=%lld:to=%lld", (long long)mt->id,
-		    (long long)sqlite3_column_int64(st, 0));
-		to_coordinator(av, g, "absence-followup", cause, v);
-		free(cause);
-		tvars_free(v);
+	ids = db_ids(av->db, &n, "SELECT m.id FROM attendance a JOIN members m "
+	    "ON m.id = a.member_id WHERE a.meeting_id = ? AND a.present = 0 "
+	    "ORDER BY m.num", "l", mt->id);
+	for (size_t i = 0; i < n; i++) {
+		if (member_load(av->db, ids[i], &m) == -1)
+			continue;
+		if (member_is_family(m.role)) {
+			v = tvars_new();
+			absence_vars(av, &m, v);
+			tvars_setf(v, "meeting", "%s/%d", g->ref, mt->num);
+			cause = xasprintf("noshow:m=%lld:to=%lld",
+			    (long long)mt->id, (long long)m.id);
+			to_coordinator(av, g, "absence-followup", cause, v);
+			free(cause);
+			tvars_free(v);
+		}
+		member_clear(&m);
 	}
-	sqlite3_finalize(st);
+	free(ids);
 }

@@ -6,6 +6,7 @@
 #ifndef ANSVAR_NOTICES_H
 #define ANSVAR_NOTICES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ansvard.h"
@@ -32,6 +33,10 @@ void	notice_to_coordinator(struct ansvar *, const struct agroup *,
 /* M8: a client or guardian absent from a held meeting: coordinator told. */
 void	notice_no_shows(struct ansvar *, const struct agroup *,
 	    const struct meeting *);
+/* M6, M8: the client, a guardian or a verge: their absence is followed up. */
+bool	member_is_family(const char *role);
+/* absent, absent_num, is_client, absent_phone for an absence mail. */
+void	absence_vars(struct ansvar *, const struct member *, struct tvars *);
 /* Age of the group's client on a day, in whole years. */
 int	client_age(const struct agroup *, int day);
 

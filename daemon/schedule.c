@@ -263,18 +263,8 @@ agenda_send(struct ansvar *av, const struct agroup *g, const struct meeting *mt)
 		cause = xasprintf("agenda:m=%lld:to=%lld", (long long)mt->id,
 		    (long long)m.id);
 		memset(&om, 0, sizeof(om));
-		om.cause = cause;
-		om.group_id = g->id;
-		om.ref = g->ref;
-		om.kind = "agenda";
-		om.to = m.email;
-		om.to_name = m.name;
-		om.lang = m.lang;
-		om.token = m.token;
-		om.vars = v;
-		om.due = clock_now(&av->clock);
 		om.deadline = mt->start;
-		outbox_add(av, &om);
+		outbox_to_member(av, g, &m, "agenda", cause, v, &om);
 		free(cause);
 		tvars_free(v);
 		member_clear(&m);
@@ -327,23 +317,11 @@ action_reminders(struct ansvar *av, time_t now)
 		tvars_set(v, "until", col_text(a, 5));
 		tvars_setf(v, "action", "%s/a%d", g.ref, sqlite3_column_int(a, 1));
 		cause = xasprintf("action-remind:a=%lld", (long long)ids[i]);
-		if (m.email) {
-			memset(&om, 0, sizeof(om));
-			om.cause = cause;
-			om.group_id = g.id;
-			om.ref = g.ref;
-			om.kind = "action-reminder";
-			om.to = m.email;
-			om.to_name = m.name;
-			om.lang = m.lang;
-			om.token = m.token;
-			om.vars = v;
-			om.due = now;
-			om.deadline = local_instant(eval + 1, 0, 0);
-			store_begin(av->db);
-			outbox_add(av, &om);
-			store_commit(av->db);
-		}
+		memset(&om, 0, sizeof(om));
+		om.deadline = local_instant(eval + 1, 0, 0);
+		store_begin(av->db);
+		outbox_to_member(av, &g, &m, "action-reminder", cause, v, &om);
+		store_commit(av->db);
 		free(cause);
 		tvars_free(v);
 		member_clear(&m);
@@ -405,10 +383,9 @@ next_meeting(struct ansvar *av, time_t now)
 		struct tvars	*v;
 		char		*cause, date[16];
 
-		if (meeting_load(av->db, ids[i], &mt) == -1)
+		if (meeting_and_group(av->db, ids[i], &mt, &g) == -1)
 			continue;
-		if (group_by_id(av->db, mt.group_id, &g) == 0 && now >=
-		    send_moment(av, local_day(mt.start) +
+		if (now >= send_moment(av, local_day(mt.start) +
 		    av->cfg->next_meeting_grace_days)) {
 			v = tvars_new();
 			tvars_setf(v, "meeting", "%s/%d", g.ref, mt.num);
@@ -452,7 +429,7 @@ rsvp_chase(struct ansvar *av, const struct agroup *g, const struct meeting *mt)
 	for (size_t i = 0; i < n; i++) {
 		struct member	 m;
 		struct tvars	*v;
-		char		*cause, *phone;
+		char		*cause;
 
 		if (answered_now(av, mt, ids[i]) ||
 		    member_load(av->db, ids[i], &m) == -1)
@@ -468,18 +445,9 @@ rsvp_chase(struct ansvar *av, const struct agroup *g, const struct meeting *mt)
 			free(cause);
 			tvars_free(v);
 		}
-		if (!strcmp(m.role, "client") || !strcmp(m.role, "guardian") ||
-		    !strcmp(m.role, "verge")) {
+		if (member_is_family(m.role)) {
 			v = tvars_new();
-			tvars_set(v, "absent", m.name);
-			tvars_setf(v, "absent_num", "#%d", m.num);
-			if (!strcmp(m.role, "client"))
-				tvars_set(v, "is_client", "yes");
-			phone = db_str(av->db, "SELECT phone FROM members WHERE "
-			    "id = ?", "l", m.id);
-			if (phone && *phone)
-				tvars_set(v, "absent_phone", phone);
-			free(phone);
+			absence_vars(av, &m, v);
 			cause = xasprintf("rsvp-followup:m=%lld:to=%lld:s=%d:"
 			    "noanswer", (long long)mt->id, (long long)m.id,
 			    mt->sequence);
@@ -509,12 +477,8 @@ meetings(struct ansvar *av, time_t now)
 		int		day, chase;
 		time_t		t_agenda;
 
-		if (meeting_load(av->db, ids[i], &mt) == -1)
+		if (meeting_and_group(av->db, ids[i], &mt, &g) == -1)
 			continue;
-		if (group_by_id(av->db, mt.group_id, &g) == -1) {
-			meeting_clear(&mt);
-			continue;
-		}
 		day = meeting_agenda_day(av, &mt);
 		t_agenda = send_moment(av, day);
 		chase = local_day(mt.start) - av->cfg->rsvp_chase_days;
@@ -562,12 +526,8 @@ minutes_chase(struct ansvar *av, time_t now)
 		char		*cause, date[16];
 		int		 day, due, k;
 
-		if (meeting_load(av->db, ids[i], &mt) == -1)
+		if (meeting_and_group(av->db, ids[i], &mt, &g) == -1)
 			continue;
-		if (group_by_id(av->db, mt.group_id, &g) == -1) {
-			meeting_clear(&mt);
-			continue;
-		}
 		day = local_day(mt.start);
 		due = day + av->cfg->minutes_due_days;
 		store_begin(av->db);

@@ -6,14 +6,11 @@
  * "succeeds" without sending when the certificate is refused.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <openssl/ssl.h>
 #include <auth-client.h>
@@ -36,38 +33,6 @@ void
 smtp_init(void)
 {
 	auth_client_init();
-}
-
-int
-smtp_password(const char *path, char **pw, char *err, size_t errlen)
-{
-	struct stat	st;
-	char		buf[512];
-	ssize_t		n;
-	int		fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
-		snprintf(err, errlen, "password_file %s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) == -1 || ((st.st_mode & 07777) != 0600 &&
-	    (st.st_mode & 07777) != 0640)) {
-		snprintf(err, errlen, "password_file %s: mode %04o, expected "
-		    "0600 or 0640", path, (unsigned)(st.st_mode & 07777));
-		close(fd);
-		return -1;
-	}
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n < 0) {
-		snprintf(err, errlen, "password_file %s: %s", path, strerror(errno));
-		return -1;
-	}
-	buf[n] = '\0';
-	buf[strcspn(buf, "\r\n")] = '\0';
-	*pw = xstrdup(buf);
-	explicit_bzero(buf, sizeof(buf));
-	return 0;
 }
 
 static int
@@ -253,7 +218,7 @@ smtp_send(const struct smtp_conf *c, struct smtp_item *items, size_t n,
 
 	memset(&ss, 0, sizeof(ss));
 	ss.user = c->user;
-	if (*c->user && smtp_password(c->password_file, &ss.password, err,
+	if (*c->user && password_read(c->password_file, &ss.password, err,
 	    errlen) == -1) {
 		fail_all(items, n, err);
 		return -1;

@@ -37,7 +37,5 @@ void	smtp_init(void);
  * when the session itself failed (no connection, TLS, AUTH), with err. */
 int	smtp_send(const struct smtp_conf *, struct smtp_item *, size_t n,
 	    char *err, size_t errlen);
-/* The password file is refused unless it is 0600 or 0640 (T3). */
-int	smtp_password(const char *path, char **pw, char *err, size_t errlen);
 
 #endif

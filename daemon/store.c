@@ -284,3 +284,9 @@ col_text(sqlite3_stmt *st, int i)
 
 	return s ? (const char *)s : "";
 }
+
+const char *
+col_opt(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? NULL : col_text(st, i);
+}

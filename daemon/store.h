@@ -32,5 +32,6 @@ char		*db_str(sqlite3 *, const char *sql, const char *types, ...);
 int64_t		*db_ids(sqlite3 *, size_t *n, const char *sql,
 		    const char *types, ...);	/* malloc'd; NULL when none */
 const char	*col_text(sqlite3_stmt *, int);	/* "" for NULL */
+const char	*col_opt(sqlite3_stmt *, int);	/* NULL for NULL */
 
 #endif

@@ -4,11 +4,14 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "util.h"
@@ -200,42 +203,54 @@ ref_valid(const char *s)
 	return n >= 1 && n <= 32;
 }
 
+int
+utf8_decode(const char *s, size_t len, uint32_t *out)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	uint32_t		 cp;
+	size_t			 n;
+
+	if (len == 0)
+		return -1;
+	if (*p < 0x80) {
+		*out = *p;
+		return 1;
+	}
+	if ((*p & 0xe0) == 0xc0) {
+		n = 1;
+		cp = *p & 0x1f;
+	} else if ((*p & 0xf0) == 0xe0) {
+		n = 2;
+		cp = *p & 0x0f;
+	} else if ((*p & 0xf8) == 0xf0) {
+		n = 3;
+		cp = *p & 0x07;
+	} else
+		return -1;
+	if (len <= n)
+		return -1;
+	for (size_t i = 1; i <= n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return -1;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
+	    (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return -1;
+	*out = cp;
+	return (int)n + 1;
+}
+
 bool
 utf8_valid(const char *s, size_t len)
 {
-	const unsigned char	*p = (const unsigned char *)s, *e = p + len;
-	unsigned int		 cp;
-	int			 n;
+	uint32_t	cp;
+	int		n;
 
-	while (p < e) {
-		if (*p < 0x80) {
-			p++;
-			continue;
-		}
-		if ((*p & 0xe0) == 0xc0) {
-			n = 1;
-			cp = *p & 0x1f;
-		} else if ((*p & 0xf0) == 0xe0) {
-			n = 2;
-			cp = *p & 0x0f;
-		} else if ((*p & 0xf8) == 0xf0) {
-			n = 3;
-			cp = *p & 0x07;
-		} else
+	for (size_t i = 0; i < len; i += (size_t)n)
+		if ((n = utf8_decode(s + i, len - i, &cp)) == -1)
 			return false;
-		if (e - p <= n)
-			return false;
-		for (int i = 1; i <= n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (p[i] & 0x3f);
-		}
-		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
-		    (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		p += n + 1;
-	}
 	return true;
 }
 
@@ -287,4 +302,36 @@ random_hex(char *out, size_t nbytes)
 		fatal("getrandom");
 	for (i = 0; i < nbytes; i++)
 		snprintf(out + 2 * i, 3, "%02x", raw[i]);
+}
+
+int
+password_read(const char *path, char **pw, char *err, size_t errlen)
+{
+	struct stat	st;
+	char		buf[512];
+	ssize_t		n;
+	int		fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+		snprintf(err, errlen, "password_file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || ((st.st_mode & 07777) != 0600 &&
+	    (st.st_mode & 07777) != 0640)) {
+		snprintf(err, errlen, "password_file %s: mode %04o, expected "
+		    "0600 or 0640", path, (unsigned)(st.st_mode & 07777));
+		close(fd);
+		return -1;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0) {
+		snprintf(err, errlen, "password_file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	*pw = xstrdup(buf);
+	explicit_bzero(buf, sizeof(buf));
+	return 0;
 }

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct buf {
 	char	*data;		/* always NUL-terminated when len > 0 */
@@ -35,9 +36,15 @@ char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
 bool	 email_valid(const char *);
 bool	 ref_valid(const char *);		/* [A-Za-z0-9-]{1,32} */
 bool	 utf8_valid(const char *, size_t);
+/* One code point: the bytes it takes (1-4), or -1 if not valid UTF-8. */
+int	 utf8_decode(const char *, size_t, uint32_t *);
 bool	 has_ctl(const char *);			/* any C0 control or DEL */
 bool	 parse_int(const char *, long min, long max, long *);
 size_t	 utf8_width(const char *);		/* code points, for columns */
 void	 random_hex(char *, size_t nbytes);	/* 2*nbytes+1 chars */
+
+/* A password_file's first line (malloc'd); the file is refused unless its
+ * mode is 0600 or 0640 (T3).  -1 with err. */
+int	 password_read(const char *path, char **pw, char *err, size_t errlen);
 
 #endif
