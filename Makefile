@@ -57,7 +57,7 @@ cli/ansvarctl: $(BUILD)/cli/ansvarctl.o
 
 # --- the sanitizer build, for the tests -----------------------------------
 
-$(CHECKB)/%.o: %.c daemon/*.h
+$(CHECKB)/%.o: %.c daemon/*.h tests/unit/*.h
 	@mkdir -p $(dir $@)
 	@echo "  CC      $< (sanitizers)"
 	@$(CC) $(SANFLAGS) $(WFLAGS) $(DEFS) $$(pkg-config --cflags $(PKGS) check) -Idaemon -c $< -o $@

@@ -83,7 +83,17 @@ def read_maildir(maildir):
     return out
 
 
-class SmtpServer:
+class _Server:
+    """`with Server() as srv:` starts it and cleans up after."""
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.cleanup()
+
+
+class SmtpServer(_Server):
     """One smtpd.py on a free port with its own temporary directory.
 
     Attributes: port, host ("localhost"), dir, maildir, cafile (cert.pem,
@@ -203,12 +213,6 @@ class SmtpServer:
                 pass
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.cleanup()
 
     # -- failure injection -----------------------------------------------
     def set_rules(self, text):
@@ -421,7 +425,7 @@ def _cached_cert(dir):
     return os.path.join(dir, "cert.pem")
 
 
-class ImapServer:
+class ImapServer(_Server):
     """One Dovecot 2.3 with its own temporary directory and config, IMAP
     (STARTTLS) and IMAPS on free ports of 127.0.0.1, one user:
 
@@ -587,12 +591,6 @@ class ImapServer:
             self.stop()
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.cleanup()
 
     # -- mail ------------------------------------------------------------
     def _folder(self, mailbox):

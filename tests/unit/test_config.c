@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "util.h"
+#include "unit_tmp.h"
 
 /* The smallest file config_load accepts: the keys without a default. */
 #define MAIL_OK		"[mail]\nfrom = a@b.example\n"
@@ -20,33 +21,18 @@
 			"notify_adults = d@b.example\n"
 #define MINIMAL		MAIL_OK NOTIFY_OK
 
-/* One directory for the run, removed by main even after a failure. */
-static char	base[] = "/tmp/ansvar-test-config-XXXXXX";
 static char	*dir;		/* this test's, inside base */
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static int
-rm_tree(const char *path)
-{
-	return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 static void
 setup(void)
 {
-	dir = xasprintf("%s/XXXXXX", base);
-	ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp failed");
+	dir = unit_dir();
 }
 
 static void
 teardown(void)
 {
-	ck_assert_int_eq(rm_tree(dir), 0);
+	ck_assert_int_eq(unit_rm_tree(dir), 0);
 	free(dir);
 	dir = NULL;
 }
@@ -828,20 +814,5 @@ config_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	if (mkdtemp(base) == NULL) {
-		perror(base);
-		return EXIT_FAILURE;
-	}
-	sr = srunner_create(config_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	if (rm_tree(base) != 0) {
-		perror(base);
-		failed++;
-	}
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run("config", srunner_create(config_suite()));
 }

@@ -31,31 +31,18 @@
 #include "store.h"
 #include "template.h"
 #include "util.h"
+#include "unit_tmp.h"
 
 #define FROM	"ansvar@kommune.example"
 #define TO	"kari@kommune.example"
 #define TOKEN	"0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 
-/* One directory for the run, removed by main even after a failure. */
-static char	 base[] = "/tmp/ansvar-test-outbox-XXXXXX";
 static char	*dir;		/* this test's, inside base */
 static char	*mdir;		/* dir/maildir */
 
 static struct ansvar	av;
 static time_t		now;	/* 2027-01-04 08:00 in Europe/Oslo */
 static int64_t		gid, mid;
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static int
-rm_tree(const char *path)
-{
-	return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 static char *
 templates_dir(void)
@@ -127,8 +114,7 @@ setup(void)
 	struct buf	 err;
 	char		*ini, *path, *templates;
 
-	dir = xasprintf("%s/XXXXXX", base);
-	ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp failed");
+	dir = unit_dir();
 	templates = templates_dir();
 	path = xasprintf("%s/ansvar.ini", dir);
 	ini = xasprintf(
@@ -186,7 +172,7 @@ teardown(void)
 	store_close(av.db);
 	config_free(av.cfg);
 	memset(&av, 0, sizeof(av));
-	ck_assert_int_eq(rm_tree(dir), 0);
+	ck_assert_int_eq(unit_rm_tree(dir), 0);
 	free(mdir);
 	free(dir);
 	mdir = dir = NULL;
@@ -877,22 +863,10 @@ outbox_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
+	int	rc;
 
-	if (mkdtemp(base) == NULL) {
-		perror(base);
-		return EXIT_FAILURE;
-	}
 	compose_init();
-	sr = srunner_create(outbox_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = unit_run("outbox", srunner_create(outbox_suite()));
 	g_mime_shutdown();
-	if (rm_tree(base) != 0) {
-		perror(base);
-		failed++;
-	}
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return rc;
 }

@@ -17,36 +17,22 @@
 
 #include "store.h"
 #include "util.h"
+#include "unit_tmp.h"
 
-/* One directory for the run, removed by main even after a failure. */
-static char	 base[] = "/tmp/ansvar-test-store-XXXXXX";
 static char	*dir;		/* this test's, inside base */
 static char	*dbpath;	/* dir/ansvar.db */
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static int
-rm_tree(const char *path)
-{
-	return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 static void
 setup(void)
 {
-	dir = xasprintf("%s/XXXXXX", base);
-	ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp failed");
+	dir = unit_dir();
 	dbpath = xasprintf("%s/ansvar.db", dir);
 }
 
 static void
 teardown(void)
 {
-	ck_assert_int_eq(rm_tree(dir), 0);
+	ck_assert_int_eq(unit_rm_tree(dir), 0);
 	free(dbpath);
 	free(dir);
 	dbpath = dir = NULL;
@@ -424,21 +410,8 @@ store_suite(bool forking)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
+	SRunner	*sr = srunner_create(NULL);
 
-	if (mkdtemp(base) == NULL) {
-		perror(base);
-		return EXIT_FAILURE;
-	}
-	sr = srunner_create(NULL);
 	srunner_add_suite(sr, store_suite(srunner_fork_status(sr) != CK_NOFORK));
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	if (rm_tree(base) != 0) {
-		perror(base);
-		failed++;
-	}
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run("store", sr);
 }
